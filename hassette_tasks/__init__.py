@@ -1,0 +1,7 @@
+"""Hassette's container start-up as invoke tasks: export, install-locked, install-reqs, prune, start, boot, constraints."""
+
+from invoke import Collection
+
+from hassette_tasks import tasks
+
+ns = Collection.from_module(tasks)

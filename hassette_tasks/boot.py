@@ -1,0 +1,161 @@
+"""`boot`: the flowchart of DESIGN.md, from environment check to hand-off."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hassette_tasks import environment, state, steps
+from hassette_tasks.console import Console
+from hassette_tasks.discovery import Discovery
+from hassette_tasks.errors import StartupError
+from hassette_tasks.project import LOCK, PYPROJECT, ProjectKind, kind
+from hassette_tasks.settings import Settings
+
+
+@dataclass
+class Plan:
+    """What boot will do and why; also what `--dry-run` prints."""
+
+    app: environment.AppEnvironment
+    project: ProjectKind
+    discovery: Discovery | None
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    up_to_date: dict[str, bool] = field(default_factory=dict)
+    record_reason: str = ""
+
+    @property
+    def installs(self) -> list[str]:
+        return [step for step in self.fingerprints if not self.up_to_date.get(step)]
+
+
+def make_plan(settings: Settings) -> Plan:
+    app = environment.inspect(settings.venv)
+    project = kind(settings.project_dir)
+    discovery = steps.find(settings) if settings.install_deps else None
+    plan = Plan(app, project, discovery)
+    if project is ProjectKind.NONE and not (discovery and discovery.files):
+        return plan
+    common = state.common_inputs(settings.constraints, app.python_version)
+    if project is ProjectKind.LOCKED:
+        plan.fingerprints["project"] = state.project_fingerprint(common, settings.project_dir)
+    if discovery and discovery.files:
+        plan.fingerprints["requirements"] = state.requirements_fingerprint(
+            common, settings.requirements_roots, discovery.files)
+    if settings.force_install:
+        plan.record_reason = "HASSETTE__FORCE_INSTALL=1 ignores the warm-restart record"
+        return plan
+    record = state.load(settings.venv)
+    if not record:
+        plan.record_reason = "no record of an earlier successful install in this container"
+    for step, fingerprint in plan.fingerprints.items():
+        plan.up_to_date[step] = record.get(step) == fingerprint
+    if record and plan.installs:
+        plan.record_reason = "inputs changed since the last successful install"
+    return plan
+
+
+def announce_settings(settings: Settings, console: Console) -> None:
+    for warning in settings.warnings:
+        console.warn(warning)
+
+
+def run(settings: Settings, console: Console, args: list[str], dry_run: bool = False):
+    """Follow the flowchart; returns only for a dry run (otherwise exec or raise)."""
+    announce_settings(settings, console)
+    plan = make_plan(settings)
+    app = plan.app
+    console.line(f"environment: hassette {app.hassette_version} in {app.venv} "
+                 f"(Python {app.python_version})")
+    if plan.installs:
+        settings.require_constraints()  # a bad setting stops us before anything installs
+    if dry_run:
+        print_plan(settings, console, plan, args)
+        return plan
+
+    installed = False
+    if plan.installs:
+        state.forget(settings.venv)  # an interrupted install must never look finished
+    # --- project
+    if plan.project is ProjectKind.LOCKED:
+        if plan.up_to_date.get("project"):
+            console.line("project install: up to date (nothing changed since the last install)")
+        else:
+            steps.install_locked(settings, console, app)
+            installed = True
+    elif plan.project is ProjectKind.UNLOCKED:
+        console.line(f"project install: skipped ({settings.project_dir / PYPROJECT} has no "
+                     f"uv.lock next to it: run `uv lock` there, keep uv.lock with the project, "
+                     f"and restart)")
+    else:
+        console.line(f"project install: skipped (no project: no {PYPROJECT} in "
+                     f"{settings.project_dir})")
+    # --- requirements
+    discovery = plan.discovery
+    if discovery is None:
+        console.line("requirements install: disabled (set HASSETTE__INSTALL_DEPS=1 to enable)")
+    else:
+        steps.describe_discovery(console, discovery, settings.requirements_roots)
+        if plan.up_to_date.get("requirements"):
+            console.line(f"requirements install: up to date ({len(discovery.files)} file(s) "
+                         "unchanged since the last install)")
+        else:
+            steps.install_requirements(settings, console, app, discovery)
+            installed = installed or bool(discovery.files)
+    # --- check and record
+    if installed:
+        steps.check_environment(app, console)
+    if plan.installs:
+        state.save(settings.venv, plan.fingerprints)
+    # --- prune
+    if settings.prune_cache:
+        steps.prune(console)
+    else:
+        console.line("uv cache prune: disabled")
+    steps.hand_off(settings, console, args)
+
+
+def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]) -> None:
+    say = console.line
+    say("dry run: the plan below changes nothing and does not start hassette")
+    if plan.record_reason:
+        say(f"plan: warm-restart record: {plan.record_reason}")
+    elif plan.fingerprints:
+        say("plan: warm-restart record: matches, installs are skipped")
+    project_dir = settings.project_dir
+    if plan.project is ProjectKind.LOCKED:
+        if plan.up_to_date.get("project"):
+            say(f"plan: project install: up to date ({project_dir / LOCK} and the project "
+                "files are unchanged)")
+        else:
+            say(f"plan: project install: would install the locked project in {project_dir}: "
+                f"uv export, then uv pip install -r <export> -c {settings.constraints}, then "
+                "the project itself with --no-deps from a private copy")
+    elif plan.project is ProjectKind.UNLOCKED:
+        say(f"plan: project install: would skip ({project_dir / PYPROJECT} without uv.lock: "
+            "run `uv lock`)")
+    else:
+        say(f"plan: project install: would skip (no {PYPROJECT} in {project_dir})")
+    discovery = plan.discovery
+    if discovery is None:
+        say("plan: requirements install: disabled (set HASSETTE__INSTALL_DEPS=1 to enable)")
+    elif not discovery.files:
+        roots = ", ".join(str(root) for root in settings.requirements_roots)
+        say(f"plan: requirements install: nothing to install (no requirements.txt under {roots})")
+    else:
+        verb = "up to date" if plan.up_to_date.get("requirements") else "would install"
+        say(f"plan: requirements install: {verb}: {len(discovery.files)} file(s) "
+            f"with -c {settings.constraints}")
+        for path in discovery.files:
+            say(f"plan:   {path}")
+    for path in discovery.empty if discovery else []:
+        say(f"plan:   skip {path} (empty)")
+    say("plan: environment check: " + ("would run uv pip check" if plan.installs
+                                        else "skipped (nothing to install)"))
+    say("plan: uv cache prune: " + ("would run" if settings.prune_cache else "disabled"))
+    command = shlex.join([str(settings.venv / "bin" / "hassette"), "run", *args])
+    say(f"plan: hand-off: would exec {command}")
+
+
+__all__ = ["Plan", "StartupError", "make_plan", "run"]

@@ -1,0 +1,98 @@
+"""Log lines for `docker logs`: elapsed milliseconds, flushed at once, secrets redacted."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from typing import TextIO
+
+SECRET_NAME_WORDS = ("TOKEN", "SECRET", "PASSWORD")
+REDACTED = "****"
+# userinfo in a URL: scheme://user:password@host or scheme://token@host
+_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s'\"]+)@")
+
+
+def _process_age_seconds() -> float | None:
+    """Seconds since this process was started, from /proc (None where unavailable)."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        started_ticks = int(fields[19])  # field 22 of stat(5), counted after the ')'
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def process_start_monotonic() -> float:
+    """The monotonic clock reading at which this process started (honest boot timing)."""
+    now = time.monotonic()
+    age = _process_age_seconds()
+    return now - age if age is not None and 0 <= age < 60 else now
+
+
+class Redactor:
+    """Removes secrets from text: configured secret values and credentials in URLs."""
+
+    def __init__(self, env: Mapping[str, str]):
+        values: set[str] = set()
+        for name, value in env.items():
+            upper = name.upper()
+            if upper == "HASSETTE__TOKEN" or any(word in upper for word in SECRET_NAME_WORDS):
+                if len(value) >= 3:
+                    values.add(value)
+            for match in _URL_USERINFO.finditer(value):
+                userinfo = match.group("userinfo")
+                values.update(part for part in userinfo.split(":") if len(part) >= 3)
+        # longest first, so a secret that contains another is replaced whole
+        self._values = sorted(values, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        text = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
+        for value in self._values:
+            text = text.replace(value, REDACTED)
+        return text
+
+
+class Console:
+    """Writes phase lines as `[    412ms] message`, measured from process start."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        stream: TextIO | None = None,
+        started: float | None = None,
+    ):
+        self.redact = Redactor(os.environ if env is None else env)
+        self.stream = stream or sys.stdout
+        self.started = process_start_monotonic() if started is None else started
+
+    def elapsed_ms(self) -> int:
+        return int((time.monotonic() - self.started) * 1000)
+
+    def _write(self, text: str) -> None:
+        self.stream.write(self.redact(text))
+        self.stream.flush()
+
+    def line(self, message: str) -> None:
+        self._write(f"[{self.elapsed_ms():>7}ms] {message}\n")
+
+    def warn(self, message: str) -> None:
+        self.line(f"warning: {message}")
+
+    def output(self, text: str) -> None:
+        """One line of uv's own output, indented under the phase line that started it."""
+        self._write(f"    {text.rstrip()}\n")
+
+    def plain(self, text: str = "") -> None:
+        self._write(f"{text}\n")
+
+    def banner(self, title: str, body: Iterable[str], output: str = "") -> None:
+        rule = "=" * 72
+        lines = ["", rule, f"  {title}", rule, *(f"  {line}" for line in body)]
+        if output.strip():
+            lines += ["-" * 72, "  uv said:", *(f"    {line}" for line in output.rstrip().splitlines())]
+        lines += [rule, ""]
+        self._write("\n".join(lines) + "\n")

@@ -1,0 +1,81 @@
+"""How a fatal error ends a task: the banner, then exit or (boot, halt mode) stay idle."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from invoke.exceptions import Exit
+
+from hassette_tasks.console import Console
+from hassette_tasks.errors import Failure, Interrupted, StartupError
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _raise_interrupted(signum, _frame):
+    raise Interrupted(signum)
+
+
+@contextmanager
+def stop_signals_unwind():
+    """SIGTERM/SIGINT unwind the stack (uv stopped, temporary files removed) instead of killing."""
+    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def show(error: StartupError, console: Console) -> None:
+    body = [f"What happened: {error.what}"]
+    if error.todo:
+        body.append(f"What to do: {error.todo}")
+    console.banner(error.failure.title, body, error.output)
+
+
+def on_failure_mode(env=None) -> str:
+    value = (os.environ if env is None else env).get("HASSETTE__ON_FAILURE", "exit").strip()
+    return "halt" if value == "halt" else "exit"
+
+
+def halt(console: Console, code: int) -> None:
+    """Stay alive and idle until SIGTERM/SIGINT, then exit with the failure's code."""
+    stopped = []
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda signum, _frame: stopped.append(signum))
+    console.line("on failure: halt (HASSETTE__ON_FAILURE=halt): staying up and idle so the "
+                 "container does not restart in a loop; fix the problem above, then restart "
+                 "the container")
+    while not stopped:
+        signal.pause()
+    console.line(f"on failure: stopping on signal {stopped[0]}, exit code {code}")
+
+
+def guarded(console_factory: Callable[[], Console], body: Callable[[Console], object],
+            halt_on_failure: bool = False):
+    """Run BODY; turn a StartupError or a stop signal into a banner and an exit code."""
+    console = console_factory()
+    try:
+        with stop_signals_unwind():
+            return body(console)
+    except StartupError as error:
+        show(error, console)
+        code = error.failure.exit_code
+        if halt_on_failure:
+            if on_failure_mode() == "halt":
+                halt(console, code)
+            else:
+                console.line("on failure: exit (set HASSETTE__ON_FAILURE=halt to stay up "
+                             "instead of restarting in a loop)")
+        raise Exit(code=code) from None
+    except Interrupted as stop:
+        name = signal.Signals(stop.signum).name
+        show(StartupError(Failure.INTERRUPTED,
+                          f"stopped by {name} before the start-up finished; temporary files "
+                          "were removed and nothing was recorded as installed.",
+                          "Nothing to fix: the next start installs again."), console)
+        raise Exit(code=128 + stop.signum) from None

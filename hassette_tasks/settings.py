@@ -1,0 +1,149 @@
+"""Settings from HASSETTE__* variables, each overridable by a task flag."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hassette_tasks.errors import ConfigError
+
+DEFAULTS = {
+    "HASSETTE__PROJECT_DIR": "/apps",
+    "HASSETTE__APPS__DIRECTORY": "/apps",
+    "HASSETTE__CONFIG_DIR": "/config",
+    "HASSETTE__INSTALL_DEPS": "0",
+    "HASSETTE__PRUNE_UV_CACHE": "1",
+    "HASSETTE__CONSTRAINTS": "/app/constraints.txt",
+    "HASSETTE__VENV": "/app/.venv",
+    "HASSETTE__INSTALL_TIMEOUT": "300",
+    "HASSETTE__REQUIREMENTS_TIMEOUT": "120",
+    "HASSETTE__ON_FAILURE": "exit",
+    "HASSETTE__FORCE_INSTALL": "0",
+}
+OLD_APPS_DIR = "HASSETTE__APP_DIR"
+ON_FAILURE_CHOICES = ("exit", "halt")
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Whole seconds, keeping the text as given for messages (`timed out after 120s`)."""
+
+    variable: str
+    text: str
+
+    @property
+    def seconds(self) -> int:
+        return int(self.text)
+
+
+@dataclass
+class Settings:
+    project_dir: Path
+    apps_dir: Path
+    config_dir: Path
+    install_deps: bool
+    prune_cache: bool
+    constraints: Path
+    venv: Path
+    install_timeout: Timeout
+    requirements_timeout: Timeout
+    on_failure: str
+    force_install: bool
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def requirements_roots(self) -> list[Path]:
+        return [self.config_dir, self.apps_dir]
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    def require_constraints(self) -> Path:
+        """The constraints file, checked before any install uses it."""
+        variable = "HASSETTE__CONSTRAINTS"
+        path = self.constraints
+        if not path.exists():
+            raise ConfigError(variable, f"the constraints file {path} does not exist",
+                              "The image may be corrupt, or HASSETTE__CONSTRAINTS names the wrong "
+                              "file. Point it at the image's constraints file (default "
+                              "/app/constraints.txt).")
+        if not path.is_file():
+            raise ConfigError(variable, f"{path} is not a file")
+        try:
+            text = path.read_text()
+        except OSError as error:
+            raise ConfigError(variable, f"cannot read {path}: {error.strerror}") from error
+        if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+            raise ConfigError(variable, f"the constraints file {path} is empty",
+                              "Without constraints a user package could replace hassette's own "
+                              "dependencies. Regenerate it: invoke constraints --output FILE.")
+        return path
+
+
+def _switch(env: Mapping[str, str], name: str, warnings: list[str], enable_only: bool) -> bool:
+    """`1` is on and `0` is off; anything else is off, with a warning that says so."""
+    raw = env.get(name, DEFAULTS[name]).strip()
+    if raw == "1":
+        return True
+    if raw in ("0", ""):
+        return False
+    if enable_only:
+        warnings.append(f"{name}={raw!r} is not understood: only 1 enables it (treated as off)")
+    else:
+        warnings.append(f"{name}={raw!r} is not understood: only 1 or 0 are (treated as 0)")
+    return False
+
+
+def _timeout(env: Mapping[str, str], name: str, override: int | str | None) -> Timeout:
+    raw = str(override if override is not None else env.get(name, DEFAULTS[name])).strip()
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(name, f"{raw!r} is not a whole number of seconds greater than 0",
+                          f"Set {name} to whole seconds, e.g. {name}={DEFAULTS[name]}.")
+    return Timeout(name, raw)
+
+
+def _path(env: Mapping[str, str], name: str, override: str | os.PathLike | None) -> Path:
+    raw = str(override) if override is not None else env.get(name, "") or DEFAULTS[name]
+    return Path(raw)
+
+
+def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Read settings from the environment; a non-None override (a task flag) wins.
+
+    Raises ConfigError naming the variable for a value that cannot be used.
+    """
+    env = os.environ if env is None else env
+    warnings: list[str] = []
+    apps_override = overrides.get("apps_dir")
+    if apps_override is None and not env.get("HASSETTE__APPS__DIRECTORY") and env.get(OLD_APPS_DIR):
+        apps_override = env[OLD_APPS_DIR]
+    on_failure = (overrides.get("on_failure") or env.get("HASSETTE__ON_FAILURE") or "exit").strip()
+    if on_failure not in ON_FAILURE_CHOICES:
+        raise ConfigError("HASSETTE__ON_FAILURE", f"{on_failure!r} is not one of exit, halt")
+
+    def switch(name: str, key: str, enable_only: bool) -> bool:
+        value = overrides.get(key)
+        if value is not None:
+            return bool(value)
+        return _switch(env, name, warnings, enable_only)
+
+    settings = Settings(
+        project_dir=_path(env, "HASSETTE__PROJECT_DIR", overrides.get("project_dir")),
+        apps_dir=_path(env, "HASSETTE__APPS__DIRECTORY", apps_override),
+        config_dir=_path(env, "HASSETTE__CONFIG_DIR", overrides.get("config_dir")),
+        install_deps=switch("HASSETTE__INSTALL_DEPS", "install_deps", True),
+        prune_cache=switch("HASSETTE__PRUNE_UV_CACHE", "prune_cache", False),
+        constraints=_path(env, "HASSETTE__CONSTRAINTS", overrides.get("constraints")),
+        venv=_path(env, "HASSETTE__VENV", overrides.get("venv")),
+        install_timeout=_timeout(env, "HASSETTE__INSTALL_TIMEOUT", overrides.get("install_timeout")),
+        requirements_timeout=_timeout(
+            env, "HASSETTE__REQUIREMENTS_TIMEOUT", overrides.get("requirements_timeout")
+        ),
+        on_failure=on_failure,
+        force_install=switch("HASSETTE__FORCE_INSTALL", "force_install", True),
+        warnings=warnings,
+    )
+    return settings

@@ -1,0 +1,185 @@
+"""The start-up steps as plain functions; tasks.py maps flags onto them."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from hassette_tasks import uv
+from hassette_tasks.console import Console
+from hassette_tasks.discovery import Discovery, find_requirements
+from hassette_tasks.environment import AppEnvironment
+from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.project import (
+    EXPORT_ARGS,
+    check_path_dependencies,
+    private_copy,
+    project_name,
+)
+from hassette_tasks.settings import Settings, Timeout
+
+TEMP_PREFIX = "hassette-tasks-"
+
+# what to do, per failure kind, when uv's output is the only clue
+TODO = {
+    Failure.EXPORT: "uv could not read the project's lock. Run `uv lock` where the project "
+    "lives, commit pyproject.toml and uv.lock together, and restart.",
+    Failure.CONFLICT: "A package you asked for cannot be installed together with hassette's "
+    "own dependencies (the image's constraints), or does not exist. Read uv's words below: "
+    "relax or change that requirement, or use a hassette image whose versions fit.",
+    Failure.UNREACHABLE: "The package index could not be reached or answered with an error. "
+    "Check the network, UV_INDEX_URL / UV_EXTRA_INDEX_URL, and behind a TLS-inspecting proxy "
+    "mount its CA bundle and set SSL_CERT_FILE to it.",
+    Failure.INSTALL: "uv could not install the packages; its words are below.",
+    Failure.DISK_FULL: "The disk or the temporary folder is full. Free space (docker system "
+    "prune, a larger volume) and restart.",
+}
+
+
+def elapsed(started: float) -> str:
+    return f"{time.monotonic() - started:.2f}s"
+
+
+@contextmanager
+def private_workdir():
+    """A private (0700) temporary folder, removed on every way out, SIGTERM included."""
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as folder:
+        yield Path(folder)
+
+
+def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, export: bool = False):
+    kind = error.classify()
+    if export and kind not in (Failure.TIMEOUT, Failure.DISK_FULL):
+        kind = Failure.EXPORT
+    if kind is Failure.TIMEOUT:
+        assert timeout is not None
+        return StartupError(
+            Failure.TIMEOUT,
+            f"{step} timed out after {timeout.text}s and was stopped.",
+            f"A slow or silent package index is the usual cause. Check the network, or give "
+            f"it more time with {timeout.variable} (seconds).",
+            error.tail,
+        )
+    return StartupError(kind, f"{step} failed (uv exit code {error.exit_code}).", TODO[kind],
+                        error.tail)
+
+
+def run_uv_step(args, console, step, timeout, cwd=None, export=False, echo=True) -> str:
+    try:
+        return uv.run(args, console, timeout=timeout, cwd=cwd, echo=echo)
+    except uv.UvFailed as error:
+        raise failure_from_uv(error, step, timeout, export) from None
+
+
+def export_locked(project_dir: Path, console: Console, timeout: Timeout, python: Path | None,
+                  cwd: Path | None = None) -> str:
+    """The locked dependencies as a flat requirements list (uv export)."""
+    args = [*EXPORT_ARGS, "--quiet"]
+    if python:
+        args += ["--python", python]
+    return run_uv_step(args, console, f"uv export of {project_dir}", timeout,
+                       cwd=cwd or project_dir, export=True, echo=False)
+
+
+def install_locked(settings: Settings, console: Console, app: AppEnvironment) -> None:
+    project_dir = settings.project_dir
+    started = time.monotonic()
+    console.line(f"project install: starting ({project_dir / 'uv.lock'})")
+    constraints = settings.require_constraints()
+    check_path_dependencies(project_dir)
+    timeout = settings.install_timeout
+    with private_workdir() as work:
+        copy = private_copy(project_dir, work)
+        console.line("project install: exporting the locked dependencies")
+        exported = export_locked(project_dir, console, timeout, app.python, cwd=copy)
+        requirements = work / "locked-requirements.txt"
+        requirements.write_text(exported)
+        count = sum(1 for line in exported.splitlines()
+                    if line.strip() and not line.lstrip().startswith(("#", "-")))
+        console.line(f"project install: installing {count} locked package(s) with constraints")
+        run_uv_step(["pip", "install", "--python", app.python, "-r", requirements,
+                     "-c", constraints], console, "installing the locked dependencies",
+                    timeout, cwd=copy)
+        name = project_name(copy)
+        console.line(f"project install: installing the project {name or project_dir} (no deps)")
+        args = ["pip", "install", "--python", app.python, "--no-deps", "-c", constraints]
+        if name:
+            args += ["--reinstall-package", name]
+        run_uv_step([*args, copy], console, "installing the project", timeout, cwd=copy)
+    console.line(f"project install: complete ({elapsed(started)})")
+
+
+def install_requirements(settings: Settings, console: Console, app: AppEnvironment,
+                         discovery: Discovery) -> None:
+    started = time.monotonic()
+    constraints = settings.require_constraints()
+    report_unreadable(discovery)
+    for path in discovery.files:
+        console.line(f"Installing requirements from {path} (with constraints)...")
+        run_uv_step(["pip", "install", "--python", app.python, "-r", path.name,
+                     "-c", constraints], console, f"installing {path}",
+                    settings.requirements_timeout, cwd=path.parent)
+    console.line(f"requirements install: complete ({len(discovery.files)} file(s), "
+                 f"{elapsed(started)})")
+
+
+def report_unreadable(discovery: Discovery) -> None:
+    if discovery.unreadable:
+        names = ", ".join(str(path) for path in discovery.unreadable)
+        raise StartupError(
+            Failure.INSTALL, f"cannot read {names}.",
+            "Make the file readable by the container's user (uid 1000), e.g. chmod a+r FILE.")
+
+
+def describe_discovery(console: Console, discovery: Discovery, roots: list[Path]) -> None:
+    shown = ", ".join(str(root) for root in roots)
+    for root in discovery.missing_roots:
+        console.line(f"requirements install: {root} does not exist, not searched")
+    for path in discovery.empty:
+        console.line(f"requirements install: skipping {path} (empty)")
+    if not discovery.files:
+        console.line(f"requirements install: no requirements.txt found under {shown}")
+
+
+def check_environment(app: AppEnvironment, console: Console) -> None:
+    started = time.monotonic()
+    try:
+        uv.run(["pip", "check", "--python", app.python], console, echo=False)
+    except uv.UvFailed as error:
+        raise StartupError(
+            Failure.BROKEN_ENV,
+            "after the install, some installed packages need versions that are not installed.",
+            "A requirement replaced a package another one depends on. Read uv's words below, "
+            "then pin a version that fits both (or remove the package) and restart.",
+            error.tail,
+        ) from None
+    console.line(f"environment check: ok ({elapsed(started)})")
+
+
+def prune(console: Console) -> None:
+    started = time.monotonic()
+    try:
+        uv.run(["cache", "prune"], console, echo=False)
+    except (uv.UvFailed, uv.UvNotFound) as error:
+        detail = getattr(error, "tail", str(error)).strip().splitlines()
+        console.warn(f"uv cache prune failed, continuing: {detail[-1] if detail else error}")
+        return
+    console.line(f"uv cache prune: complete ({elapsed(started)})")
+
+
+def hand_off(settings: Settings, console: Console, args: list[str]):
+    """Replace this process with `hassette run ARGS` (same PID; its exit code is ours)."""
+    program = settings.venv / "bin" / "hassette"
+    if not os.access(program, os.X_OK):
+        raise StartupError(Failure.IMAGE, f"{program} is missing or not executable.",
+                           "The image may be corrupt: rebuild or pull it again.")
+    console.line(f"handing off to hassette: {shlex.join([str(program), 'run', *args])}")
+    os.execv(program, [str(program), "run", *args])
+
+
+def find(settings: Settings) -> Discovery:
+    return find_requirements(settings.requirements_roots)

@@ -1,0 +1,3 @@
+"""invoke finds this file; the task collection itself lives in hassette_tasks."""
+
+from hassette_tasks import ns  # noqa: F401
