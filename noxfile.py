@@ -6,8 +6,6 @@ Every session runs real uv; the container sessions run the real image built by
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -30,7 +28,11 @@ BUILD_BACKENDS = ROOT / ".cache" / "build-backends"
 def install_project(session: nox.Session) -> None:
     """The project and its dev group, exactly as locked."""
     session.run_install(
-        "uv", "sync", "--frozen", "--group", "dev",
+        "uv",
+        "sync",
+        "--frozen",
+        "--group",
+        "dev",
         f"--python={session.virtualenv.location}",
         env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         external=True,
@@ -42,9 +44,22 @@ def fetch_build_backends(session: nox.Session) -> Path:
     if not any(BUILD_BACKENDS.glob("setuptools-*.whl")):
         BUILD_BACKENDS.mkdir(parents=True, exist_ok=True)
         session.run(
-            "uv", "run", "--no-project", "--with", "pip", "python", "-m", "pip", "download",
-            "--quiet", "--no-deps", "--only-binary=:all:", "--dest", str(BUILD_BACKENDS),
-            "setuptools", external=True,
+            "uv",
+            "run",
+            "--no-project",
+            "--with",
+            "pip",
+            "python",
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            str(BUILD_BACKENDS),
+            "setuptools",
+            external=True,
         )
     return BUILD_BACKENDS
 
@@ -55,8 +70,14 @@ def image_tag(python: str) -> str:
 
 def build_image(session: nox.Session, python: str) -> str:
     """Build (or reuse) the base, python, hassette and layer images for PYTHON."""
-    session.run(sys.executable, str(ROOT / "docker" / "images.py"), "build", "--python", python,
-                external=True)
+    session.run(
+        sys.executable,
+        str(ROOT / "docker" / "images.py"),
+        "build",
+        "--python",
+        python,
+        external=True,
+    )
     return image_tag(python)
 
 
@@ -74,12 +95,15 @@ def tests(session: nox.Session) -> None:
     install_project(session)
     backends = fetch_build_backends(session)
     session.run(
-        "pytest", "-m", "not docker", *session.posargs,
+        "pytest",
+        "-m",
+        "not docker",
+        *session.posargs,
         env={"HASSETTE_TASKS_BUILD_BACKENDS": str(backends)},
     )
 
 
-@nox.session(python=PYTHONS)
+@nox.session(python=PYTHONS, default=False)
 def image(session: nox.Session) -> None:
     """Build this Python's images (reusing what is cached): hassette-tasks:3.X."""
     build_image(session, session.python)
@@ -92,7 +116,10 @@ def container(session: nox.Session) -> None:
     backends = fetch_build_backends(session)
     tag = build_image(session, session.python)
     session.run(
-        "pytest", "-m", "docker", *session.posargs,
+        "pytest",
+        "-m",
+        "docker",
+        *session.posargs,
         env={
             "HASSETTE_TASKS_IMAGE": tag,
             "HASSETTE_TASKS_PYTHON": session.python,
@@ -105,8 +132,14 @@ def container(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Build the 3.13 image and boot it on the bundled examples, showing every phase."""
     tag = build_image(session, DEMO_PYTHON)
-    session.run(sys.executable, str(ROOT / "docker" / "demo.py"), "--image", tag,
-                *session.posargs, external=True)
+    session.run(
+        sys.executable,
+        str(ROOT / "docker" / "demo.py"),
+        "--image",
+        tag,
+        *session.posargs,
+        external=True,
+    )
 
 
 @nox.session(python=DEMO_PYTHON, default=False)
@@ -115,5 +148,12 @@ def bench(session: nox.Session) -> None:
     install_project(session)
     backends = fetch_build_backends(session)
     tag = build_image(session, DEMO_PYTHON)
-    session.run("python", str(ROOT / "tests" / "bench.py"), "--image", tag,
-                "--build-backends", str(backends), *session.posargs)
+    session.run(
+        "python",
+        str(ROOT / "tests" / "bench.py"),
+        "--image",
+        tag,
+        "--build-backends",
+        str(backends),
+        *session.posargs,
+    )

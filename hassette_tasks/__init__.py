@@ -1,4 +1,7 @@
-"""Hassette's container start-up as invoke tasks: export, install-locked, install-reqs, prune, start, boot, constraints."""
+"""Hassette's container start-up as invoke tasks.
+
+export, install-locked, install-reqs, prune, start and constraints, composed by boot.
+"""
 
 from invoke import Collection
 

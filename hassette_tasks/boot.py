@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from hassette_tasks import environment, state, steps
 from hassette_tasks.console import Console
@@ -42,7 +41,8 @@ def make_plan(settings: Settings) -> Plan:
         plan.fingerprints["project"] = state.project_fingerprint(common, settings.project_dir)
     if discovery and discovery.files:
         plan.fingerprints["requirements"] = state.requirements_fingerprint(
-            common, settings.requirements_roots, discovery.files)
+            common, settings.requirements_roots, discovery.files
+        )
     if settings.force_install:
         plan.record_reason = "HASSETTE__FORCE_INSTALL=1 ignores the warm-restart record"
         return plan
@@ -66,8 +66,9 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     announce_settings(settings, console)
     plan = make_plan(settings)
     app = plan.app
-    console.line(f"environment: hassette {app.hassette_version} in {app.venv} "
-                 f"(Python {app.python_version})")
+    console.line(
+        f"environment: hassette {app.hassette_version} in {app.venv} (Python {app.python_version})"
+    )
     if plan.installs:
         settings.require_constraints()  # a bad setting stops us before anything installs
     if dry_run:
@@ -85,12 +86,15 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
             steps.install_locked(settings, console, app)
             installed = True
     elif plan.project is ProjectKind.UNLOCKED:
-        console.line(f"project install: skipped ({settings.project_dir / PYPROJECT} has no "
-                     f"uv.lock next to it: run `uv lock` there, keep uv.lock with the project, "
-                     f"and restart)")
+        console.line(
+            f"project install: skipped ({settings.project_dir / PYPROJECT} has no "
+            f"uv.lock next to it: run `uv lock` there, keep uv.lock with the project, "
+            f"and restart)"
+        )
     else:
-        console.line(f"project install: skipped (no project: no {PYPROJECT} in "
-                     f"{settings.project_dir})")
+        console.line(
+            f"project install: skipped (no project: no {PYPROJECT} in {settings.project_dir})"
+        )
     # --- requirements
     discovery = plan.discovery
     if discovery is None:
@@ -98,8 +102,10 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     else:
         steps.describe_discovery(console, discovery, settings.requirements_roots)
         if plan.up_to_date.get("requirements"):
-            console.line(f"requirements install: up to date ({len(discovery.files)} file(s) "
-                         "unchanged since the last install)")
+            console.line(
+                f"requirements install: up to date ({len(discovery.files)} file(s) "
+                "unchanged since the last install)"
+            )
         else:
             steps.install_requirements(settings, console, app, discovery)
             installed = installed or bool(discovery.files)
@@ -126,15 +132,21 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
     project_dir = settings.project_dir
     if plan.project is ProjectKind.LOCKED:
         if plan.up_to_date.get("project"):
-            say(f"plan: project install: up to date ({project_dir / LOCK} and the project "
-                "files are unchanged)")
+            say(
+                f"plan: project install: up to date ({project_dir / LOCK} and the project "
+                "files are unchanged)"
+            )
         else:
-            say(f"plan: project install: would install the locked project in {project_dir}: "
+            say(
+                f"plan: project install: would install the locked project in {project_dir}: "
                 f"uv export, then uv pip install -r <export> -c {settings.constraints}, then "
-                "the project itself with --no-deps from a private copy")
+                "the project itself with --no-deps from a private copy"
+            )
     elif plan.project is ProjectKind.UNLOCKED:
-        say(f"plan: project install: would skip ({project_dir / PYPROJECT} without uv.lock: "
-            "run `uv lock`)")
+        say(
+            f"plan: project install: would skip ({project_dir / PYPROJECT} without uv.lock: "
+            "run `uv lock`)"
+        )
     else:
         say(f"plan: project install: would skip (no {PYPROJECT} in {project_dir})")
     discovery = plan.discovery
@@ -145,14 +157,18 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
         say(f"plan: requirements install: nothing to install (no requirements.txt under {roots})")
     else:
         verb = "up to date" if plan.up_to_date.get("requirements") else "would install"
-        say(f"plan: requirements install: {verb}: {len(discovery.files)} file(s) "
-            f"with -c {settings.constraints}")
+        say(
+            f"plan: requirements install: {verb}: {len(discovery.files)} file(s) "
+            f"with -c {settings.constraints}"
+        )
         for path in discovery.files:
             say(f"plan:   {path}")
     for path in discovery.empty if discovery else []:
         say(f"plan:   skip {path} (empty)")
-    say("plan: environment check: " + ("would run uv pip check" if plan.installs
-                                        else "skipped (nothing to install)"))
+    say(
+        "plan: environment check: "
+        + ("would run uv pip check" if plan.installs else "skipped (nothing to install)")
+    )
     say("plan: uv cache prune: " + ("would run" if settings.prune_cache else "disabled"))
     command = shlex.join([str(settings.venv / "bin" / "hassette"), "run", *args])
     say(f"plan: hand-off: would exec {command}")

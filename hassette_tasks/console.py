@@ -40,9 +40,9 @@ class Redactor:
         values: set[str] = set()
         for name, value in env.items():
             upper = name.upper()
-            if upper == "HASSETTE__TOKEN" or any(word in upper for word in SECRET_NAME_WORDS):
-                if len(value) >= 3:
-                    values.add(value)
+            secret_name = upper == "HASSETTE__TOKEN" or any(w in upper for w in SECRET_NAME_WORDS)
+            if secret_name and len(value) >= 3:
+                values.add(value)
             for match in _URL_USERINFO.finditer(value):
                 userinfo = match.group("userinfo")
                 values.update(part for part in userinfo.split(":") if len(part) >= 3)
@@ -93,6 +93,10 @@ class Console:
         rule = "=" * 72
         lines = ["", rule, f"  {title}", rule, *(f"  {line}" for line in body)]
         if output.strip():
-            lines += ["-" * 72, "  uv said:", *(f"    {line}" for line in output.rstrip().splitlines())]
+            lines += [
+                "-" * 72,
+                "  uv said:",
+                *(f"    {line}" for line in output.rstrip().splitlines()),
+            ]
         lines += [rule, ""]
         self._write("\n".join(lines) + "\n")

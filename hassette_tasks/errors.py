@@ -47,7 +47,9 @@ class ConfigError(StartupError):
     """A bad setting, found before anything is installed."""
 
     def __init__(self, variable: str, problem: str, todo: str = ""):
-        super().__init__(Failure.CONFIG, f"{variable}: {problem}", todo or f"Fix {variable} and restart.")
+        super().__init__(
+            Failure.CONFIG, f"{variable}: {problem}", todo or f"Fix {variable} and restart."
+        )
         self.variable = variable
 
 

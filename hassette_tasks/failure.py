@@ -47,16 +47,21 @@ def halt(console: Console, code: int) -> None:
     stopped = []
     for sig in STOP_SIGNALS:
         signal.signal(sig, lambda signum, _frame: stopped.append(signum))
-    console.line("on failure: halt (HASSETTE__ON_FAILURE=halt): staying up and idle so the "
-                 "container does not restart in a loop; fix the problem above, then restart "
-                 "the container")
+    console.line(
+        "on failure: halt (HASSETTE__ON_FAILURE=halt): staying up and idle so the "
+        "container does not restart in a loop; fix the problem above, then restart "
+        "the container"
+    )
     while not stopped:
         signal.pause()
     console.line(f"on failure: stopping on signal {stopped[0]}, exit code {code}")
 
 
-def guarded(console_factory: Callable[[], Console], body: Callable[[Console], object],
-            halt_on_failure: bool = False):
+def guarded(
+    console_factory: Callable[[], Console],
+    body: Callable[[Console], object],
+    halt_on_failure: bool = False,
+):
     """Run BODY; turn a StartupError or a stop signal into a banner and an exit code."""
     console = console_factory()
     try:
@@ -69,13 +74,20 @@ def guarded(console_factory: Callable[[], Console], body: Callable[[Console], ob
             if on_failure_mode() == "halt":
                 halt(console, code)
             else:
-                console.line("on failure: exit (set HASSETTE__ON_FAILURE=halt to stay up "
-                             "instead of restarting in a loop)")
+                console.line(
+                    "on failure: exit (set HASSETTE__ON_FAILURE=halt to stay up "
+                    "instead of restarting in a loop)"
+                )
         raise Exit(code=code) from None
     except Interrupted as stop:
         name = signal.Signals(stop.signum).name
-        show(StartupError(Failure.INTERRUPTED,
-                          f"stopped by {name} before the start-up finished; temporary files "
-                          "were removed and nothing was recorded as installed.",
-                          "Nothing to fix: the next start installs again."), console)
+        show(
+            StartupError(
+                Failure.INTERRUPTED,
+                f"stopped by {name} before the start-up finished; temporary files "
+                "were removed and nothing was recorded as installed.",
+                "Nothing to fix: the next start installs again.",
+            ),
+            console,
+        )
         raise Exit(code=128 + stop.signum) from None

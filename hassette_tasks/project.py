@@ -14,10 +14,27 @@ from hassette_tasks.errors import Failure, StartupError
 LOCK = "uv.lock"
 PYPROJECT = "pyproject.toml"
 # never copied into the private build copy, never part of the warm-restart fingerprint
-SKIPPED_NAMES = frozenset({".venv", "__pycache__", "node_modules", ".mypy_cache",
-                           ".pytest_cache", ".ruff_cache", ".tox", ".nox"})
-EXPORT_ARGS = ("export", "--no-hashes", "--frozen", "--no-default-groups", "--no-dev",
-               "--no-editable", "--no-emit-project")
+SKIPPED_NAMES = frozenset(
+    {
+        ".venv",
+        "__pycache__",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+    }
+)
+EXPORT_ARGS = (
+    "export",
+    "--no-hashes",
+    "--frozen",
+    "--no-default-groups",
+    "--no-dev",
+    "--no-editable",
+    "--no-emit-project",
+)
 
 
 class ProjectKind(Enum):
@@ -116,8 +133,9 @@ def private_copy(project_dir: Path, workdir: Path) -> Path:
         raise StartupError(
             Failure.DISK_FULL if error.errno == 28 else Failure.INSTALL,
             f"cannot copy the project {project_dir} to build it: {error}",
-            "Free space in the container's temporary folder." if error.errno == 28 else
-            "Make every file in the project readable by the container's user (uid 1000).",
+            "Free space in the container's temporary folder."
+            if error.errno == 28
+            else "Make every file in the project readable by the container's user (uid 1000).",
         ) from error
     os.chmod(destination, 0o700)
     return destination

@@ -66,20 +66,28 @@ class Settings:
         variable = "HASSETTE__CONSTRAINTS"
         path = self.constraints
         if not path.exists():
-            raise ConfigError(variable, f"the constraints file {path} does not exist",
-                              "The image may be corrupt, or HASSETTE__CONSTRAINTS names the wrong "
-                              "file. Point it at the image's constraints file (default "
-                              "/app/constraints.txt).")
+            raise ConfigError(
+                variable,
+                f"the constraints file {path} does not exist",
+                "The image may be corrupt, or HASSETTE__CONSTRAINTS names the wrong "
+                "file. Point it at the image's constraints file (default "
+                "/app/constraints.txt).",
+            )
         if not path.is_file():
             raise ConfigError(variable, f"{path} is not a file")
         try:
             text = path.read_text()
         except OSError as error:
             raise ConfigError(variable, f"cannot read {path}: {error.strerror}") from error
-        if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
-            raise ConfigError(variable, f"the constraints file {path} is empty",
-                              "Without constraints a user package could replace hassette's own "
-                              "dependencies. Regenerate it: invoke constraints --output FILE.")
+        if not any(
+            line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()
+        ):
+            raise ConfigError(
+                variable,
+                f"the constraints file {path} is empty",
+                "Without constraints a user package could replace hassette's own "
+                "dependencies. Regenerate it: invoke constraints --output FILE.",
+            )
         return path
 
 
@@ -100,8 +108,11 @@ def _switch(env: Mapping[str, str], name: str, warnings: list[str], enable_only:
 def _timeout(env: Mapping[str, str], name: str, override: int | str | None) -> Timeout:
     raw = str(override if override is not None else env.get(name, DEFAULTS[name])).strip()
     if not raw.isdigit() or int(raw) <= 0:
-        raise ConfigError(name, f"{raw!r} is not a whole number of seconds greater than 0",
-                          f"Set {name} to whole seconds, e.g. {name}={DEFAULTS[name]}.")
+        raise ConfigError(
+            name,
+            f"{raw!r} is not a whole number of seconds greater than 0",
+            f"Set {name} to whole seconds, e.g. {name}={DEFAULTS[name]}.",
+        )
     return Timeout(name, raw)
 
 
@@ -138,7 +149,9 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         prune_cache=switch("HASSETTE__PRUNE_UV_CACHE", "prune_cache", False),
         constraints=_path(env, "HASSETTE__CONSTRAINTS", overrides.get("constraints")),
         venv=_path(env, "HASSETTE__VENV", overrides.get("venv")),
-        install_timeout=_timeout(env, "HASSETTE__INSTALL_TIMEOUT", overrides.get("install_timeout")),
+        install_timeout=_timeout(
+            env, "HASSETTE__INSTALL_TIMEOUT", overrides.get("install_timeout")
+        ),
         requirements_timeout=_timeout(
             env, "HASSETTE__REQUIREMENTS_TIMEOUT", overrides.get("requirements_timeout")
         ),

@@ -64,8 +64,9 @@ def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, expo
             f"it more time with {timeout.variable} (seconds).",
             error.tail,
         )
-    return StartupError(kind, f"{step} failed (uv exit code {error.exit_code}).", TODO[kind],
-                        error.tail)
+    return StartupError(
+        kind, f"{step} failed (uv exit code {error.exit_code}).", TODO[kind], error.tail
+    )
 
 
 def run_uv_step(args, console, step, timeout, cwd=None, export=False, echo=True) -> str:
@@ -75,14 +76,26 @@ def run_uv_step(args, console, step, timeout, cwd=None, export=False, echo=True)
         raise failure_from_uv(error, step, timeout, export) from None
 
 
-def export_locked(project_dir: Path, console: Console, timeout: Timeout, python: Path | None,
-                  cwd: Path | None = None) -> str:
+def export_locked(
+    project_dir: Path,
+    console: Console,
+    timeout: Timeout,
+    python: Path | None,
+    cwd: Path | None = None,
+) -> str:
     """The locked dependencies as a flat requirements list (uv export)."""
     args = [*EXPORT_ARGS, "--quiet"]
     if python:
         args += ["--python", python]
-    return run_uv_step(args, console, f"uv export of {project_dir}", timeout,
-                       cwd=cwd or project_dir, export=True, echo=False)
+    return run_uv_step(
+        args,
+        console,
+        f"uv export of {project_dir}",
+        timeout,
+        cwd=cwd or project_dir,
+        export=True,
+        echo=False,
+    )
 
 
 def install_locked(settings: Settings, console: Console, app: AppEnvironment) -> None:
@@ -98,12 +111,19 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
         exported = export_locked(project_dir, console, timeout, app.python, cwd=copy)
         requirements = work / "locked-requirements.txt"
         requirements.write_text(exported)
-        count = sum(1 for line in exported.splitlines()
-                    if line.strip() and not line.lstrip().startswith(("#", "-")))
+        count = sum(
+            1
+            for line in exported.splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "-"))
+        )
         console.line(f"project install: installing {count} locked package(s) with constraints")
-        run_uv_step(["pip", "install", "--python", app.python, "-r", requirements,
-                     "-c", constraints], console, "installing the locked dependencies",
-                    timeout, cwd=copy)
+        run_uv_step(
+            ["pip", "install", "--python", app.python, "-r", requirements, "-c", constraints],
+            console,
+            "installing the locked dependencies",
+            timeout,
+            cwd=copy,
+        )
         name = project_name(copy)
         console.line(f"project install: installing the project {name or project_dir} (no deps)")
         args = ["pip", "install", "--python", app.python, "--no-deps", "-c", constraints]
@@ -113,26 +133,34 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
     console.line(f"project install: complete ({elapsed(started)})")
 
 
-def install_requirements(settings: Settings, console: Console, app: AppEnvironment,
-                         discovery: Discovery) -> None:
+def install_requirements(
+    settings: Settings, console: Console, app: AppEnvironment, discovery: Discovery
+) -> None:
     started = time.monotonic()
     constraints = settings.require_constraints()
     report_unreadable(discovery)
     for path in discovery.files:
         console.line(f"Installing requirements from {path} (with constraints)...")
-        run_uv_step(["pip", "install", "--python", app.python, "-r", path.name,
-                     "-c", constraints], console, f"installing {path}",
-                    settings.requirements_timeout, cwd=path.parent)
-    console.line(f"requirements install: complete ({len(discovery.files)} file(s), "
-                 f"{elapsed(started)})")
+        run_uv_step(
+            ["pip", "install", "--python", app.python, "-r", path.name, "-c", constraints],
+            console,
+            f"installing {path}",
+            settings.requirements_timeout,
+            cwd=path.parent,
+        )
+    console.line(
+        f"requirements install: complete ({len(discovery.files)} file(s), {elapsed(started)})"
+    )
 
 
 def report_unreadable(discovery: Discovery) -> None:
     if discovery.unreadable:
         names = ", ".join(str(path) for path in discovery.unreadable)
         raise StartupError(
-            Failure.INSTALL, f"cannot read {names}.",
-            "Make the file readable by the container's user (uid 1000), e.g. chmod a+r FILE.")
+            Failure.INSTALL,
+            f"cannot read {names}.",
+            "Make the file readable by the container's user (uid 1000), e.g. chmod a+r FILE.",
+        )
 
 
 def describe_discovery(console: Console, discovery: Discovery, roots: list[Path]) -> None:
@@ -175,8 +203,11 @@ def hand_off(settings: Settings, console: Console, args: list[str]):
     """Replace this process with `hassette run ARGS` (same PID; its exit code is ours)."""
     program = settings.venv / "bin" / "hassette"
     if not os.access(program, os.X_OK):
-        raise StartupError(Failure.IMAGE, f"{program} is missing or not executable.",
-                           "The image may be corrupt: rebuild or pull it again.")
+        raise StartupError(
+            Failure.IMAGE,
+            f"{program} is missing or not executable.",
+            "The image may be corrupt: rebuild or pull it again.",
+        )
     console.line(f"handing off to hassette: {shlex.join([str(program), 'run', *args])}")
     os.execv(program, [str(program), "run", *args])
 

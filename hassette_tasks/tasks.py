@@ -15,8 +15,8 @@ PATH_HELP = {
     "venv": "the app's virtual environment (HASSETTE__VENV, default /app/.venv)",
     "constraints": "the constraints file (HASSETTE__CONSTRAINTS, default /app/constraints.txt)",
     "project_dir": "where pyproject.toml and uv.lock live (HASSETTE__PROJECT_DIR, default /apps)",
-    "apps_dir": "apps folder, a requirements search root (HASSETTE__APPS__DIRECTORY, default /apps)",
-    "config_dir": "config folder, a requirements search root (HASSETTE__CONFIG_DIR, default /config)",
+    "apps_dir": "apps folder, searched for requirements (HASSETTE__APPS__DIRECTORY, default /apps)",
+    "config_dir": "config dir, searched for requirements (HASSETTE__CONFIG_DIR, default: /config)",
     "timeout": "seconds for each uv step (HASSETTE__INSTALL_TIMEOUT, or "
     "HASSETTE__REQUIREMENTS_TIMEOUT for requirements files)",
     "dry_run": "print what would run and why; change nothing",
@@ -30,7 +30,7 @@ def _help(*names: str, **extra: str) -> dict[str, str]:
 def hassette_args() -> list[str]:
     """The arguments after the first standalone `--`, exactly as the process received them."""
     argv = sys.argv
-    return argv[argv.index("--") + 1:] if "--" in argv else []
+    return argv[argv.index("--") + 1 :] if "--" in argv else []
 
 
 def _settings(**overrides):
@@ -41,8 +41,14 @@ def _run(body, halt_on_failure: bool = False):
     return guarded(Console, body, halt_on_failure)
 
 
-@task(help=_help("project_dir", "venv", "timeout",
-                 output="write the requirements list to this file (stdout without it)"))
+@task(
+    help=_help(
+        "project_dir",
+        "venv",
+        "timeout",
+        output="write the requirements list to this file (stdout without it)",
+    )
+)
 def export(c, project_dir=None, output=None, venv=None, timeout=None):
     """Print the locked project's dependencies as a flat requirements list (uv export)."""
     from hassette_tasks import steps
@@ -61,23 +67,27 @@ def export(c, project_dir=None, output=None, venv=None, timeout=None):
 
 
 @task(help=_help("project_dir", "venv", "constraints", "timeout", "dry_run"))
-def install_locked(c, project_dir=None, venv=None, constraints=None, timeout=None,
-                   dry_run=False):
+def install_locked(c, project_dir=None, venv=None, constraints=None, timeout=None, dry_run=False):
     """Install the locked project (pyproject.toml + uv.lock) into the app venv."""
     from hassette_tasks import environment, project, steps
 
     def body(console):
-        cfg = _settings(project_dir=project_dir, venv=venv, constraints=constraints,
-                        install_timeout=timeout)
+        cfg = _settings(
+            project_dir=project_dir, venv=venv, constraints=constraints, install_timeout=timeout
+        )
         app = environment.inspect(cfg.venv)
         found = project.kind(cfg.project_dir)
         if found is not project.ProjectKind.LOCKED:
-            console.line(f"project install: skipped (no uv.lock in {cfg.project_dir}; "
-                         "run `uv lock` there first)")
+            console.line(
+                f"project install: skipped (no uv.lock in {cfg.project_dir}; "
+                "run `uv lock` there first)"
+            )
             return
         if dry_run:
-            console.line(f"plan: would install the locked project in {cfg.project_dir} into "
-                         f"{cfg.venv} with -c {cfg.constraints}")
+            console.line(
+                f"plan: would install the locked project in {cfg.project_dir} into "
+                f"{cfg.venv} with -c {cfg.constraints}"
+            )
             return
         steps.install_locked(cfg, console, app)
         steps.check_environment(app, console)
@@ -85,13 +95,20 @@ def install_locked(c, project_dir=None, venv=None, constraints=None, timeout=Non
     _run(body)
 
 
-@task(iterable=["root"],
-      help=_help("venv", "constraints", "dry_run",
-                 root="a folder to search (repeatable; default: config dir and apps dir)",
-                 list="list the files that would be installed, install nothing",
-                 timeout="seconds for each file (HASSETTE__REQUIREMENTS_TIMEOUT, default 120)"))
-def install_reqs(c, root=None, list=False, venv=None, constraints=None, timeout=None,
-                 dry_run=False):
+@task(
+    iterable=["root"],
+    help=_help(
+        "venv",
+        "constraints",
+        "dry_run",
+        root="a folder to search (repeatable; default: config dir and apps dir)",
+        list="list the files that would be installed, install nothing",
+        timeout="seconds for each file (HASSETTE__REQUIREMENTS_TIMEOUT, default 120)",
+    ),
+)
+def install_reqs(
+    c, root=None, list=False, venv=None, constraints=None, timeout=None, dry_run=False
+):
     """Find requirements.txt files (5 levels deep) and install each with constraints."""
     from hassette_tasks import environment, steps
     from hassette_tasks.discovery import find_requirements
@@ -129,18 +146,39 @@ def start(c, venv=None):
     _run(lambda console: steps.hand_off(_settings(venv=venv), console, hassette_args()))
 
 
-@task(help=_help("project_dir", "apps_dir", "config_dir", "venv", "constraints", "dry_run",
-                 force="ignore the warm-restart record and install everything "
-                 "(HASSETTE__FORCE_INSTALL=1)"))
-def boot(c, dry_run=False, force=False, project_dir=None, apps_dir=None, config_dir=None,
-         venv=None, constraints=None):
+@task(
+    help=_help(
+        "project_dir",
+        "apps_dir",
+        "config_dir",
+        "venv",
+        "constraints",
+        "dry_run",
+        force="ignore the warm-restart record and install everything (HASSETTE__FORCE_INSTALL=1)",
+    )
+)
+def boot(
+    c,
+    dry_run=False,
+    force=False,
+    project_dir=None,
+    apps_dir=None,
+    config_dir=None,
+    venv=None,
+    constraints=None,
+):
     """Install the user's project and requirements, prune, then become `hassette run ARGS`."""
     from hassette_tasks import boot as flow
 
     def body(console):
-        cfg = _settings(project_dir=project_dir, apps_dir=apps_dir, config_dir=config_dir,
-                        venv=venv, constraints=constraints,
-                        force_install=True if force else None)
+        cfg = _settings(
+            project_dir=project_dir,
+            apps_dir=apps_dir,
+            config_dir=config_dir,
+            venv=venv,
+            constraints=constraints,
+            force_install=True if force else None,
+        )
         flow.run(cfg, console, hassette_args(), dry_run=dry_run)
 
     _run(body, halt_on_failure=not dry_run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -34,8 +35,11 @@ _RESOLUTION = re.compile(
 
 class UvNotFound(StartupError):
     def __init__(self):
-        super().__init__(Failure.IMAGE, "uv was not found on PATH.",
-                         "The image may be corrupt: rebuild or pull it again.")
+        super().__init__(
+            Failure.IMAGE,
+            "uv was not found on PATH.",
+            "The image may be corrupt: rebuild or pull it again.",
+        )
 
 
 class UvFailed(Exception):
@@ -139,7 +143,5 @@ def run(
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
