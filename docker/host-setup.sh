@@ -2,7 +2,9 @@
 # Make a fresh build machine ready for hassette-tasks: a running Docker
 # engine with Compose v1, debootstrap, uv, and Python 3.11-3.13 findable.
 # Safe to run again: every step checks first and does only what is missing.
-# Source it (`. docker/host-setup.sh`) to keep PATH and PYENV_VERSION.
+#   docker/host-setup.sh COMMAND ARGS...   set up, then run COMMAND with PATH,
+#                                          PYENV_VERSION and DOCKER set
+#   . docker/host-setup.sh                 (in scripts) keep those in this shell
 set -euo pipefail
 
 log() { printf '[host-setup] %s\n' "$*" >&2; }
@@ -62,3 +64,7 @@ for minor in 3.11 3.12 3.13; do
     command -v "python$minor" >/dev/null 2>&1 || log "warning: python$minor not found"
 done
 log "ready: $("$DOCKER" version --format 'engine {{.Server.Version}}'), $(uv --version), PYENV_VERSION=${PYENV_VERSION:-}"
+
+if (($#)); then
+    exec "$@"
+fi
