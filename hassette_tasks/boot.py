@@ -116,7 +116,7 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         state.save(settings.venv, plan.fingerprints)
     # --- prune
     if settings.prune_cache:
-        steps.prune(console)
+        steps.prune_alongside(console)
     else:
         console.line("uv cache prune: disabled")
     steps.hand_off(settings, console, args)
@@ -169,7 +169,8 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
         "plan: environment check: "
         + ("would run uv pip check" if plan.installs else "skipped (nothing to install)")
     )
-    say("plan: uv cache prune: " + ("would run" if settings.prune_cache else "disabled"))
+    prune = "would run alongside hassette" if settings.prune_cache else "disabled"
+    say(f"plan: uv cache prune: {prune}")
     command = shlex.join([str(settings.venv / "bin" / "hassette"), "run", *args])
     say(f"plan: hand-off: would exec {command}")
 

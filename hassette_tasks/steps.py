@@ -139,6 +139,7 @@ def install_requirements(
     started = time.monotonic()
     constraints = settings.require_constraints()
     report_unreadable(discovery)
+    console.line(f"requirements install: starting ({len(discovery.files)} file(s))")
     for path in discovery.files:
         console.line(f"Installing requirements from {path} (with constraints)...")
         run_uv_step(
@@ -197,6 +198,29 @@ def prune(console: Console) -> None:
         console.warn(f"uv cache prune failed, continuing: {detail[-1] if detail else error}")
         return
     console.line(f"uv cache prune: complete ({elapsed(started)})")
+
+
+def prune_alongside(console: Console) -> None:
+    """Start `uv cache prune` in a detached grandchild, so hassette starts without waiting.
+
+    Pruning touches only uv's local cache, never the app venv, so it can overlap
+    hassette's own start. The grandchild is re-parented to the container's init (tini),
+    which reaps it; a failure is still only a warning in the log.
+    """
+    console.line("uv cache prune: started alongside hassette")
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the forked processes
+        code = 0
+        try:
+            if os.fork() == 0:
+                os.setsid()  # a stop signal for hassette's group must not cut the prune
+                try:
+                    prune(console)
+                except BaseException:
+                    code = 1
+        finally:
+            os._exit(code)
+    os.waitpid(child, 0)
 
 
 def hand_off(settings: Settings, console: Console, args: list[str]):
