@@ -76,6 +76,7 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         return plan
 
     installed = False
+    cache_usable = steps.uv.use_cache_or_fall_back(console)
     if plan.installs:
         state.forget(settings.venv)  # an interrupted install must never look finished
     # --- project
@@ -113,9 +114,17 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     if installed:
         steps.check_environment(app, console)
     if plan.installs:
-        state.save(settings.venv, plan.fingerprints)
+        try:
+            state.save(settings.venv, plan.fingerprints)
+        except OSError as error:
+            console.warn(
+                f"could not write the warm-restart record ({error.strerror}): "
+                "the next start installs again"
+            )
     # --- prune
-    if settings.prune_cache:
+    if settings.prune_cache and not cache_usable:
+        console.line("uv cache prune: skipped (the cache is not writable)")
+    elif settings.prune_cache:
         steps.prune_alongside(console)
     else:
         console.line("uv cache prune: disabled")

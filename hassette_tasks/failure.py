@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 from collections.abc import Callable
@@ -37,6 +38,23 @@ def show(error: StartupError, console: Console) -> None:
     console.banner(error.failure.title, body, error.output)
 
 
+def from_os_error(error: OSError) -> StartupError:
+    """A file-system error outside uv: no space, no permission, a missing file."""
+    where = f" ({error.filename})" if error.filename else ""
+    if error.errno == errno.ENOSPC:
+        return StartupError(
+            Failure.DISK_FULL,
+            f"no space left on the device{where}.",
+            "Free space (or give the container's /tmp more room) and restart.",
+        )
+    return StartupError(
+        Failure.INSTALL,
+        f"{error.strerror or error}{where}.",
+        "Check that the folders the container uses exist and that uid "
+        f"{os.getuid()} can read them (and write the app venv).",
+    )
+
+
 def on_failure_mode(env=None) -> str:
     value = (os.environ if env is None else env).get("HASSETTE__ON_FAILURE", "exit").strip()
     return "halt" if value == "halt" else "exit"
@@ -65,8 +83,11 @@ def guarded(
     """Run BODY; turn a StartupError or a stop signal into a banner and an exit code."""
     console = console_factory()
     try:
-        with stop_signals_unwind():
-            return body(console)
+        try:
+            with stop_signals_unwind():
+                return body(console)
+        except OSError as error:
+            raise from_os_error(error) from error
     except StartupError as error:
         show(error, console)
         code = error.failure.exit_code

@@ -107,7 +107,7 @@ def _switch(env: Mapping[str, str], name: str, warnings: list[str], enable_only:
 
 def _timeout(env: Mapping[str, str], name: str, override: int | str | None) -> Timeout:
     raw = str(override if override is not None else env.get(name, DEFAULTS[name])).strip()
-    if not raw.isdigit() or int(raw) <= 0:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) <= 0:
         raise ConfigError(
             name,
             f"{raw!r} is not a whole number of seconds greater than 0",

@@ -86,6 +86,34 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def unwritable_cache(env: dict[str, str] | None = None) -> str | None:
+    """UV_CACHE_DIR when it is set but this user cannot write it (e.g. a root-owned volume)."""
+    cache = (os.environ if env is None else env).get("UV_CACHE_DIR")
+    if not cache or (os.environ if env is None else env).get("UV_NO_CACHE"):
+        return None
+    path = Path(cache)
+    existing = path if path.exists() else next((p for p in path.parents if p.exists()), None)
+    if existing is None or os.access(existing, os.W_OK | os.X_OK):
+        return None
+    return cache
+
+
+def use_cache_or_fall_back(console: Console) -> bool:
+    """Install without a cache (uv's own temporary one) when UV_CACHE_DIR is not writable.
+
+    Returns False when the cache is unusable, so callers can skip `uv cache prune`.
+    """
+    cache = unwritable_cache()
+    if cache is None:
+        return True
+    console.warn(
+        f"the uv cache {cache} is not writable by uid {os.getuid()}: installing without a "
+        "cache this time (make the volume writable by that user to speed up installs)"
+    )
+    os.environ["UV_NO_CACHE"] = "1"
+    return False
+
+
 def run(
     args: Sequence[str | os.PathLike],
     console: Console,
