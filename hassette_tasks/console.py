@@ -44,8 +44,10 @@ class Redactor:
             if secret_name and len(value) >= 3:
                 values.add(value)
             for match in _URL_USERINFO.finditer(value):
-                userinfo = match.group("userinfo")
-                values.update(part for part in userinfo.split(":") if len(part) >= 3)
+                # user:password -> the password; a lone userinfo is a token
+                secret = match.group("userinfo").rpartition(":")[2]
+                if len(secret) >= 3:
+                    values.add(secret)
         # longest first, so a secret that contains another is replaced whole
         self._values = sorted(values, key=len, reverse=True)
 

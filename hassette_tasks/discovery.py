@@ -30,7 +30,7 @@ class Discovery:
 @dataclass
 class _Layer:
     base: Path
-    spec: object  # pathspec.GitIgnoreSpec
+    spec: object  # pathspec.PathSpec
 
 
 def _in_git_work_tree(path: Path) -> bool:
@@ -50,7 +50,10 @@ def _read_layer(folder: Path, use_gitignore: bool) -> _Layer | None:
         return None
     import pathspec  # only paid for where an ignore file exists
 
-    return _Layer(folder, pathspec.GitIgnoreSpec.from_lines(lines))
+    # plain last-match-wins per path: the walk never enters an ignored folder, which is
+    # git's rule that nothing below an excluded folder comes back (GitIgnoreSpec's extra
+    # priority rule would hide `!*/` folders of a whitelist ignore file, unlike fd)
+    return _Layer(folder, pathspec.PathSpec.from_lines("gitignore", lines))
 
 
 def _ignored(path: Path, is_dir: bool, layers: list[_Layer]) -> bool:

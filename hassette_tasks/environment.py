@@ -27,8 +27,15 @@ class AppEnvironment:
 
 
 def site_packages(venv: Path) -> Path | None:
-    candidates = sorted((venv / "lib").glob("python3.*/site-packages"))
-    return candidates[-1] if candidates else None
+    def minor(path: Path) -> int:
+        return int(path.parent.name.removeprefix("python3.") or 0)
+
+    candidates = [
+        p
+        for p in (venv / "lib").glob("python3.*/site-packages")
+        if p.parent.name.removeprefix("python3.").isdigit()
+    ]
+    return max(candidates, key=minor, default=None)
 
 
 def python_version(venv: Path) -> str:

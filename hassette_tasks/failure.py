@@ -56,7 +56,8 @@ def from_os_error(error: OSError) -> StartupError:
 
 
 def on_failure_mode(env=None) -> str:
-    value = (os.environ if env is None else env).get("HASSETTE__ON_FAILURE", "exit").strip()
+    value = (os.environ if env is None else env).get("HASSETTE__ON_FAILURE", "exit")
+    value = value.strip().lower()
     return "halt" if value == "halt" else "exit"
 
 

@@ -124,6 +124,14 @@ def private_copy(project_dir: Path, workdir: Path) -> Path:
         shutil.copytree(project_dir, destination, symlinks=True, ignore=_skip)
     except shutil.Error as error:
         first = error.args[0][0] if error.args and error.args[0] else ("?", "?", str(error))
+        # copytree collects each file's OSError as text: a full TMPDIR is only seen there
+        entries = error.args[0] if error.args and isinstance(error.args[0], list) else []
+        if any("[Errno 28]" in str(entry[-1]) for entry in entries):
+            raise StartupError(
+                Failure.DISK_FULL,
+                f"cannot copy the project {project_dir} to build it: {first[2]}",
+                "Free space in the container's temporary folder (TMPDIR, default /tmp).",
+            ) from error
         raise StartupError(
             Failure.INSTALL,
             f"cannot copy the project {project_dir} to build it: {first[0]}: {first[2]}",

@@ -131,7 +131,8 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     apps_override = overrides.get("apps_dir")
     if apps_override is None and not env.get("HASSETTE__APPS__DIRECTORY") and env.get(OLD_APPS_DIR):
         apps_override = env[OLD_APPS_DIR]
-    on_failure = (overrides.get("on_failure") or env.get("HASSETTE__ON_FAILURE") or "exit").strip()
+    on_failure = overrides.get("on_failure") or env.get("HASSETTE__ON_FAILURE") or "exit"
+    on_failure = on_failure.strip().lower()
     if on_failure not in ON_FAILURE_CHOICES:
         raise ConfigError("HASSETTE__ON_FAILURE", f"{on_failure!r} is not one of exit, halt")
 

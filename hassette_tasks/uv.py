@@ -32,6 +32,10 @@ _RESOLUTION = re.compile(
     re.I,
 )
 
+# uv words a broken download as a resolution failure ("has an invalid package format ...
+# unsatisfiable"); it is not a conflict the user's requirements can fix
+_INVALID_PACKAGE = re.compile(r"invalid package format|Failed to read from zip file", re.I)
+
 
 class UvNotFound(StartupError):
     def __init__(self):
@@ -62,6 +66,8 @@ class UvFailed(Exception):
             return Failure.TIMEOUT
         if _DISK_FULL.search(self.output):
             return Failure.DISK_FULL
+        if _INVALID_PACKAGE.search(self.output):
+            return Failure.INSTALL
         if _RESOLUTION.search(self.output) and not _UNREACHABLE.search(self.output):
             return Failure.CONFLICT
         if _UNREACHABLE.search(self.output):
