@@ -37,6 +37,18 @@ def _settings(**overrides):
     return settings_module.load(**overrides)
 
 
+def _emit(console, task_name: str, text: str, output: str | None) -> None:
+    """TEXT to stdout, or to OUTPUT through a temporary file, so a reader never sees half."""
+    if not output:
+        sys.stdout.write(text)
+        return
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(text)
+    partial.replace(target)
+    console.line(f"{task_name}: wrote {output}")
+
+
 def _run(body, halt_on_failure: bool = False):
     return guarded(Console, body, halt_on_failure)
 
@@ -57,11 +69,7 @@ def export(c, project_dir=None, output=None, venv=None, timeout=None):
         cfg = _settings(project_dir=project_dir, venv=venv, install_timeout=timeout)
         python = cfg.python if cfg.python.exists() else None
         text = steps.export_locked(cfg.project_dir, console, cfg.install_timeout, python)
-        if output:
-            Path(output).write_text(text)
-            console.line(f"export: wrote {output}")
-        else:
-            sys.stdout.write(text)
+        _emit(console, "export", text, output)
 
     _run(body)
 
@@ -190,11 +198,6 @@ def constraints(c, venv=None, output=None):
     from hassette_tasks.constraints import generate
 
     def body(console):
-        text = generate(_settings(venv=venv).venv)
-        if output:
-            Path(output).write_text(text)
-            console.line(f"constraints: wrote {output}")
-        else:
-            sys.stdout.write(text)
+        _emit(console, "constraints", generate(_settings(venv=venv).venv), output)
 
     _run(body)
