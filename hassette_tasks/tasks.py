@@ -44,8 +44,11 @@ def _emit(console, task_name: str, text: str, output: str | None) -> None:
         return
     target = Path(output)
     partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(text)
-    partial.replace(target)
+    try:
+        partial.write_text(text)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
     console.line(f"{task_name}: wrote {output}")
 
 
