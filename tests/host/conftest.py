@@ -1,0 +1,82 @@
+"""Host-test helpers: what is installed, which uv commands ran, snapshots of folders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support import packages
+from tests.support.index_server import IndexServer
+from tests.support.tasks_runner import Layout, Result, write_uv_wrapper
+
+
+@pytest.fixture
+def installed(layout: Layout, fixture_uv_env) -> Callable[[], dict[str, str]]:
+    """What the app venv holds right now ({name: version}), read by `uv pip list`."""
+    return lambda: packages.installed_packages(layout.venv, fixture_uv_env)
+
+
+@pytest.fixture
+def uv_calls(layout: Layout) -> Callable[[], list[str]]:
+    """Puts a logging `uv` first on PATH; returns a reader of the calls since the last read."""
+    log = layout.root / "uv-calls.log"
+    wrapper = write_uv_wrapper(layout.root / "uv-wrapper", log)
+    layout.env_overrides["PATH"] = f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}"
+    read = {"lines": 0}
+
+    def calls() -> list[str]:
+        lines = log.read_text().splitlines() if log.exists() else []
+        new, read["lines"] = lines[read["lines"] :], len(lines)
+        return new
+
+    return calls
+
+
+@pytest.fixture
+def hang_index():
+    """A local index that accepts connections and never answers."""
+    with IndexServer("hang", lifetime=60) as server:
+        yield server
+
+
+@pytest.fixture
+def error_index():
+    """A local index that answers every request with 500."""
+    with IndexServer("error500", lifetime=60) as server:
+        yield server
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Every path under FOLDER with its size, modification time and mode."""
+    found = {}
+    for current, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(current, name)
+            info = path.lstat()
+            found[str(path.relative_to(folder))] = (info.st_size, info.st_mtime_ns, info.st_mode)
+    return found
+
+
+def assert_ok(result: Result) -> dict:
+    """The boot handed off: exit 0 and the stand-in hassette printed what it got."""
+    assert result.exit_code == 0, result.describe()
+    ran = result.hassette()
+    assert ran is not None, f"hassette never ran:\n{result.describe()}"
+    return ran
+
+
+def assert_failed(result: Result, banner: str, code: int) -> None:
+    """A fatal error: the banner, the failure's exit code, and hassette never started."""
+    assert result.exit_code == code, result.describe()
+    assert banner in result.stdout, result.describe()
+    assert result.hassette() is None, result.describe()
+
+
+def write_requirements(folder: Path, *lines: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "requirements.txt"
+    path.write_text("".join(f"{line}\n" for line in lines))
+    return path

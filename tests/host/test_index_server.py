@@ -1,0 +1,56 @@
+"""The local index the fault tests rely on: it answers as asked and stops by itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.support import index_server, packages
+
+pytestmark = pytest.mark.faults
+
+SCRIPT = index_server.__file__
+
+
+def test_script_mode_serves_500_and_stops_by_itself():
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, SCRIPT, "error500", "--lifetime", "2"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        url = line.split()[-1]
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(f"{url}/simple/anything/", timeout=5)
+        assert error.value.code == 500
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 8
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_hang_mode_never_answers_until_stopped():
+    with index_server.IndexServer("hang", lifetime=30) as server, pytest.raises(TimeoutError):
+        urllib.request.urlopen(f"{server.url}/simple/", timeout=1)
+    started = time.monotonic()
+    server.wait()
+    assert time.monotonic() - started < 1
+
+
+def test_serve_mode_serves_a_pep_503_tree(wheels, tmp_path):
+    packages.write_simple_index(wheels, tmp_path)
+    with index_server.IndexServer("serve", root=tmp_path, lifetime=30) as server:
+        page = urllib.request.urlopen(f"{server.url}/simple/tinydep/", timeout=5).read().decode()
+        assert 'href="tinydep-1.0-py3-none-any.whl"' in page
+        assert 'href="tinydep-2.0-py3-none-any.whl"' in page
+        wheel = urllib.request.urlopen(
+            f"{server.url}/simple/tinydep/tinydep-2.0-py3-none-any.whl", timeout=5
+        ).read()
+        assert wheel[:2] == b"PK"

@@ -1,0 +1,169 @@
+"""A local package index for fault tests: serve a folder, hang, or answer 500.
+
+Runs in-process (`IndexServer(...)` as a context manager) or as a script
+(`python index_server.py MODE [--root DIR] [--port N] [--lifetime S]`, which prints
+`listening on http://127.0.0.1:PORT` once ready). Always on 127.0.0.1, never longer than
+its lifetime: a forgotten server stops by itself.
+
+Modes:
+  serve     files from a folder (a PEP 503 tree from packages.write_simple_index;
+            a corrupt wheel is just a bad file in that folder)
+  hang      accept connections and never answer (until the lifetime ends)
+  error500  answer every request with 500 Internal Server Error
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import socket
+import sys
+import threading
+from pathlib import Path
+
+MODES = ("serve", "hang", "error500")
+DEFAULT_LIFETIME = 120.0
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, stop: threading.Event):
+        self.stop_event = stop
+        super().__init__(address, handler)
+
+    def handle_error(self, request, client_address):
+        pass  # a client that hangs up early (uv giving up) is expected, not news
+
+
+class _FolderHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # quiet: the tests read uv's output, not ours
+        pass
+
+
+class _HangHandler(http.server.BaseHTTPRequestHandler):
+    def handle(self):
+        # read nothing, answer nothing; hold the connection until the server stops
+        self.server.stop_event.wait()
+
+    def log_message(self, format, *args):
+        pass
+
+
+class _Error500Handler(http.server.BaseHTTPRequestHandler):
+    def _fail(self):
+        body = b"internal server error\n"
+        self.send_response(500)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = do_POST = _fail
+
+    def log_message(self, format, *args):
+        pass
+
+
+class IndexServer:
+    """A threaded HTTP server on 127.0.0.1 and a free port; stops at `lifetime` at the latest."""
+
+    def __init__(
+        self,
+        mode: str = "serve",
+        root: Path | None = None,
+        port: int = 0,
+        lifetime: float = DEFAULT_LIFETIME,
+    ):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        if mode == "serve" and root is None:
+            raise ValueError("mode 'serve' needs a root folder")
+        self.mode = mode
+        self.lifetime = lifetime
+        self._stop = threading.Event()
+        if mode == "serve":
+            handler = functools.partial(_FolderHandler, directory=str(root))
+        elif mode == "hang":
+            handler = _HangHandler
+        else:
+            handler = _Error500Handler
+        self._server = _Server(("127.0.0.1", port), handler, self._stop)
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> IndexServer:
+        serve = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"index-{self.mode}",
+            daemon=True,
+        )
+        watchdog = threading.Thread(target=self._expire, name="index-watchdog", daemon=True)
+        self._threads = [serve, watchdog]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def _expire(self) -> None:
+        if not self._stop.wait(self.lifetime):
+            self.stop()
+
+    def stop(self) -> None:
+        if self._stop.is_set():
+            return
+        self._stop.set()  # releases hanging handlers first
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait(self) -> None:
+        """Block until the server stopped (by `stop()` or its lifetime)."""
+        self._stop.wait()
+
+    def __enter__(self) -> IndexServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (for `connection refused`)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=MODES)
+    parser.add_argument("--root", type=Path, help="folder to serve (mode serve)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument(
+        "--lifetime",
+        type=float,
+        default=DEFAULT_LIFETIME,
+        help=f"stop after this many seconds (default {DEFAULT_LIFETIME:g})",
+    )
+    options = parser.parse_args(argv)
+    server = IndexServer(options.mode, options.root, options.port, options.lifetime).start()
+    print(f"listening on {server.url}", flush=True)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
