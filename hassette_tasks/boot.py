@@ -78,7 +78,12 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     installed = False
     cache_usable = steps.uv.use_cache_or_fall_back(console)
     if plan.installs:
-        state.forget(settings.venv)  # an interrupted install must never look finished
+        try:
+            state.forget(settings.venv)  # an interrupted install must never look finished
+        except OSError as error:
+            console.warn(
+                f"could not remove the warm-restart record ({error.strerror}): installing anyway"
+            )
     # --- project
     if plan.project is ProjectKind.LOCKED:
         if plan.up_to_date.get("project"):

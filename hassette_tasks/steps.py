@@ -26,8 +26,9 @@ TEMP_PREFIX = "hassette-tasks-"
 
 # what to do, per failure kind, when uv's output is the only clue
 TODO = {
-    Failure.EXPORT: "uv could not read the project's lock. Run `uv lock` where the project "
-    "lives, commit pyproject.toml and uv.lock together, and restart.",
+    Failure.EXPORT: "uv could not read the project's pyproject.toml or uv.lock (its words "
+    "below name the file and line). Fix that file, run `uv lock` where the project lives, "
+    "commit pyproject.toml and uv.lock together, and restart.",
     Failure.CONFLICT: "A package you asked for cannot be installed together with hassette's "
     "own dependencies (the image's constraints), or does not exist. Read uv's words below: "
     "relax or change that requirement, or use a hassette image whose versions fit.",
@@ -137,7 +138,8 @@ def install_requirements(
     settings: Settings, console: Console, app: AppEnvironment, discovery: Discovery
 ) -> None:
     started = time.monotonic()
-    constraints = settings.require_constraints()
+    # with nothing to install, a missing constraints file stops nothing
+    constraints = settings.require_constraints() if discovery.files else None
     report_unreadable(discovery)
     console.line(f"requirements install: starting ({len(discovery.files)} file(s))")
     for path in discovery.files:

@@ -12,6 +12,9 @@ from tests.support import packages
 from tests.support.index_server import IndexServer
 from tests.support.tasks_runner import Layout, Result, write_uv_wrapper
 
+# HASSETTE__INSTALL_DEPS on: requirements.txt discovery enabled
+ON = {"HASSETTE__INSTALL_DEPS": "1"}
+
 
 @pytest.fixture
 def installed(layout: Layout, fixture_uv_env) -> Callable[[], dict[str, str]]:
@@ -80,3 +83,21 @@ def write_requirements(folder: Path, *lines: str) -> Path:
     path = folder / "requirements.txt"
     path.write_text("".join(f"{line}\n" for line in lines))
     return path
+
+
+def from_index(url: str) -> dict[str, str | None]:
+    """Packages come from URL only (no local folder)."""
+    return {"UV_NO_INDEX": None, "UV_FIND_LINKS": None, "UV_INDEX_URL": url}
+
+
+def locked_project(
+    layout, fixture_uv_env, dependencies=("appliba>=1",), build_system=True, extra="", backends=None
+):
+    """A user project in the layout's project folder, locked against the test wheels."""
+    folder = packages.write_project(
+        layout.project_dir, dependencies=dependencies, build_system=build_system, extra=extra
+    )
+    packages.lock_project(
+        folder, [layout.wheels, *([backends] if backends else [])], fixture_uv_env
+    )
+    return folder

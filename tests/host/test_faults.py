@@ -7,24 +7,18 @@ import time
 
 import pytest
 
-from tests.host.conftest import assert_failed, assert_ok, write_requirements
+from tests.host.conftest import (
+    ON,
+    assert_failed,
+    assert_ok,
+    from_index,
+    locked_project,
+    write_requirements,
+)
 from tests.support import packages
 from tests.support.index_server import IndexServer, free_port
 
 pytestmark = pytest.mark.faults
-
-ON = {"HASSETTE__INSTALL_DEPS": "1"}
-
-
-def from_index(url: str) -> dict[str, str | None]:
-    """Packages come from URL only (no local folder)."""
-    return {"UV_NO_INDEX": None, "UV_FIND_LINKS": None, "UV_INDEX_URL": url}
-
-
-def locked_project(layout, fixture_uv_env):
-    project = packages.write_project(layout.project_dir, dependencies=("appliba",))
-    packages.lock_project(project, [layout.wheels], fixture_uv_env)
-    return project
 
 
 @pytest.fixture

@@ -6,20 +6,8 @@ import subprocess
 
 import pytest
 
-from tests.host.conftest import assert_failed, assert_ok, snapshot
+from tests.host.conftest import assert_failed, assert_ok, locked_project, snapshot
 from tests.support import packages
-
-
-def locked_project(
-    layout, fixture_uv_env, dependencies=("appliba>=1",), build_system=True, extra="", backends=None
-):
-    folder = packages.write_project(
-        layout.project_dir, dependencies=dependencies, build_system=build_system, extra=extra
-    )
-    packages.lock_project(
-        folder, [layout.wheels, *([backends] if backends else [])], fixture_uv_env
-    )
-    return folder
 
 
 @pytest.fixture

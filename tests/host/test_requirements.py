@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.host.conftest import assert_failed, assert_ok, write_requirements
+from tests.host.conftest import ON, assert_failed, assert_ok, write_requirements
 
-ON = {"HASSETTE__INSTALL_DEPS": "1"}
 DISABLED = "requirements install: disabled (set HASSETTE__INSTALL_DEPS=1 to enable)"
 
 

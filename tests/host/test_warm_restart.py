@@ -6,10 +6,9 @@ import shutil
 
 import pytest
 
-from tests.host.conftest import assert_ok, snapshot, write_requirements
+from tests.host.conftest import ON, assert_ok, snapshot, write_requirements
 from tests.support import packages
 
-ON = {"HASSETTE__INSTALL_DEPS": "1"}
 INSTALLING = ("export", "pip install", "pip check")
 
 

@@ -101,6 +101,8 @@ class Layout:
     uv_cache: Path = field(init=False)
     extra_find_links: list[Path] = field(default_factory=list)
     env_overrides: dict[str, str] = field(default_factory=dict)
+    # put before `invoke` (e.g. setpriv, to run the task with fewer privileges)
+    command_prefix: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.project_dir = self.root / "apps"  # project and apps share a folder, as in /apps
@@ -134,7 +136,13 @@ class Layout:
         return env
 
     def command(self, args: Iterable[str]) -> list[str]:
-        return [str(invoke_executable()), "--search-root", str(REPO_ROOT), *args]
+        return [
+            *self.command_prefix,
+            str(invoke_executable()),
+            "--search-root",
+            str(REPO_ROOT),
+            *args,
+        ]
 
     def run(
         self,
