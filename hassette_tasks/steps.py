@@ -138,9 +138,11 @@ def install_requirements(
     settings: Settings, console: Console, app: AppEnvironment, discovery: Discovery
 ) -> None:
     started = time.monotonic()
-    # with nothing to install, a missing constraints file stops nothing
-    constraints = settings.require_constraints() if discovery.files else None
     report_unreadable(discovery)
+    if not discovery.files:  # and then a missing constraints file stops nothing
+        console.line("requirements install: complete (0 file(s))")
+        return
+    constraints = settings.require_constraints()
     console.line(f"requirements install: starting ({len(discovery.files)} file(s))")
     for path in discovery.files:
         console.line(f"Installing requirements from {path} (with constraints)...")
