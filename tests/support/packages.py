@@ -11,11 +11,12 @@ import html
 import os
 import re
 import shutil
-import subprocess
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import sh
 
 UV_BUILD_REQUIRES = "uv_build>=0.9,<0.20"
 HASSETTE_VERSION = "0.60.0"
@@ -187,22 +188,20 @@ def run_uv(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     uv: str = "uv",
-) -> subprocess.CompletedProcess:
-    """Run uv, raising with its output when it fails (a fixture problem, not a test result)."""
-    result = subprocess.run(
-        [uv, *map(str, args)],
-        cwd=cwd,
-        env=dict(env or uv_env()),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"uv {' '.join(map(str, args))} failed ({result.returncode}):\n"
-            f"{result.stdout}{result.stderr}"
+) -> str:
+    """Run uv and return its standard output; raise with all of its output when it fails
+    (a fixture problem, not a test result)."""
+    words = [str(arg) for arg in args]
+    try:
+        result = sh.Command(uv)(
+            *words, _cwd=cwd, _env=dict(env or uv_env()), _timeout=120, _tty_out=False
         )
-    return result
+    except sh.ErrorReturnCode as error:
+        raise RuntimeError(
+            f"uv {' '.join(words)} failed ({error.exit_code}):\n"
+            f"{error.stdout.decode(errors='replace')}{error.stderr.decode(errors='replace')}"
+        ) from None
+    return str(result)
 
 
 def build_wheel(source: Path, out_dir: Path, env: Mapping[str, str] | None = None) -> Path:
@@ -238,7 +237,7 @@ def installed_packages(venv: Path, env: Mapping[str, str] | None = None) -> dict
     result = run_uv(
         ["pip", "list", "--format", "json", "--python", venv / "bin" / "python"], env=env
     )
-    return {normalize(item["name"]): item["version"] for item in json.loads(result.stdout)}
+    return {normalize(item["name"]): item["version"] for item in json.loads(result)}
 
 
 def wheel_project(filename: str) -> str:
