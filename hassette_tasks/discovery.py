@@ -25,6 +25,7 @@ class Discovery:
     empty: list[Path] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)
     missing_roots: list[Path] = field(default_factory=list)
+    unreadable_folders: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -98,7 +99,8 @@ def find_requirements(roots: Iterable[Path], max_depth: int = MAX_DEPTH) -> Disc
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError:
-            return  # unreadable folder: nothing in it can be installed
+            result.unreadable_folders.append(folder)  # said in the log, then passed over
+            return
         for entry in entries:
             if entry.name.startswith("."):
                 continue

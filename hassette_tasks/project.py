@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tomllib
@@ -113,6 +114,20 @@ def _skip(_folder: str, names: list[str]) -> set[str]:
     return {name for name in names if name in SKIPPED_NAMES or name.endswith(".pyc")}
 
 
+def _copy_failure(project_dir: Path, detail: str, disk_full: bool) -> StartupError:
+    if disk_full:
+        return StartupError(
+            Failure.DISK_FULL,
+            f"cannot copy the project {project_dir} to build it: {detail}",
+            "Free space in the container's temporary folder (TMPDIR, default /tmp).",
+        )
+    return StartupError(
+        Failure.INSTALL,
+        f"cannot copy the project {project_dir} to build it: {detail}",
+        f"Make every file in the project readable by the container's user (uid {os.getuid()}).",
+    )
+
+
 def private_copy(project_dir: Path, workdir: Path) -> Path:
     """Copy the project into WORKDIR (a private temporary folder) to build it there.
 
@@ -123,27 +138,12 @@ def private_copy(project_dir: Path, workdir: Path) -> Path:
     try:
         shutil.copytree(project_dir, destination, symlinks=True, ignore=_skip)
     except shutil.Error as error:
-        first = error.args[0][0] if error.args and error.args[0] else ("?", "?", str(error))
         # copytree collects each file's OSError as text: a full TMPDIR is only seen there
         entries = error.args[0] if error.args and isinstance(error.args[0], list) else []
-        if any("[Errno 28]" in str(entry[-1]) for entry in entries):
-            raise StartupError(
-                Failure.DISK_FULL,
-                f"cannot copy the project {project_dir} to build it: {first[2]}",
-                "Free space in the container's temporary folder (TMPDIR, default /tmp).",
-            ) from error
-        raise StartupError(
-            Failure.INSTALL,
-            f"cannot copy the project {project_dir} to build it: {first[0]}: {first[2]}",
-            "Make every file in the project readable by the container's user (uid 1000).",
-        ) from error
+        source, _, reason = entries[0] if entries else ("?", "?", str(error))
+        full = any("[Errno 28]" in str(entry[-1]) for entry in entries)
+        raise _copy_failure(project_dir, f"{source}: {reason}", full) from error
     except OSError as error:
-        raise StartupError(
-            Failure.DISK_FULL if error.errno == 28 else Failure.INSTALL,
-            f"cannot copy the project {project_dir} to build it: {error}",
-            "Free space in the container's temporary folder."
-            if error.errno == 28
-            else "Make every file in the project readable by the container's user (uid 1000).",
-        ) from error
+        raise _copy_failure(project_dir, str(error), error.errno == errno.ENOSPC) from error
     os.chmod(destination, 0o700)
     return destination

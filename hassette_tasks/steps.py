@@ -164,7 +164,8 @@ def report_unreadable(discovery: Discovery) -> None:
         raise StartupError(
             Failure.INSTALL,
             f"cannot read {names}.",
-            "Make the file readable by the container's user (uid 1000), e.g. chmod a+r FILE.",
+            f"Make the file readable by the container's user (uid {os.getuid()}), "
+            "e.g. chmod a+r FILE.",
         )
 
 
@@ -172,6 +173,8 @@ def describe_discovery(console: Console, discovery: Discovery, roots: list[Path]
     shown = ", ".join(str(root) for root in roots)
     for root in discovery.missing_roots:
         console.line(f"requirements install: {root} does not exist, not searched")
+    for folder in discovery.unreadable_folders:
+        console.warn(f"cannot read the folder {folder}: not searched for requirements.txt")
     for path in discovery.empty:
         console.line(f"requirements install: skipping {path} (empty)")
     if not discovery.files:

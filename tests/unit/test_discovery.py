@@ -343,7 +343,9 @@ def test_unreadable_folder_is_skipped(tree, monkeypatch):
         return real_scandir(path)
 
     monkeypatch.setattr(discovery.os, "scandir", refusing_scandir)
-    assert found([root]) == [root / "ok/requirements.txt"]
+    result = discovery.find_requirements([root])
+    assert result.files == [root / "ok/requirements.txt"]
+    assert result.unreadable_folders == [root / "locked"]  # so the log can say so
 
 
 def test_wide_and_deep_tree_finishes_and_respects_depth(tmp_path):
