@@ -65,6 +65,11 @@ def test_changed_requirements_file_reinstalls(layout, booted, uv_calls, installe
     calls = installs(uv_calls())
     assert any(call.startswith("pip install") and "requirements.txt" in call for call in calls)
     assert "probe-nested" in installed()
+    # any change means the full path: the project is installed again too, first
+    assert "project install: complete" in result.stdout
+    assert result.stdout.index("project install: complete") < result.stdout.index(
+        "requirements install: complete"
+    )
 
 
 def test_changed_lock_reinstalls(layout, booted, uv_calls, fixture_uv_env, installed):
