@@ -70,9 +70,9 @@ def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, expo
     )
 
 
-def run_uv_step(args, console, step, timeout, cwd=None, export=False, echo=True) -> str:
+def run_uv_step(args, console, step, timeout, cwd=None, export=False) -> str:
     try:
-        return uv.run(args, console, timeout=timeout, cwd=cwd, echo=echo)
+        return uv.run(args, console, timeout=timeout, cwd=cwd, capture=export)
     except uv.UvFailed as error:
         raise failure_from_uv(error, step, timeout, export) from None
 
@@ -95,7 +95,6 @@ def export_locked(
         timeout,
         cwd=cwd or project_dir,
         export=True,
-        echo=False,
     )
 
 

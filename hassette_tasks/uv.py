@@ -127,20 +127,28 @@ def run(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     echo: bool = True,
+    capture: bool = False,
 ) -> str:
     """Run `uv ARGS`, echoing each output line (redacted) as it arrives; return all output.
 
-    uv runs in its own process group so that a timeout or our own SIGTERM stops the
-    build backends it started too. Raises UvFailed on a non-zero exit or a timeout.
+    With CAPTURE, standard output is returned apart (never echoed, never mixed with
+    warnings) and only standard error is echoed and kept for a failure banner. uv runs
+    in its own process group so that a timeout or our own SIGTERM stops the build
+    backends it started too. Raises UvFailed on a non-zero exit or a timeout.
     """
     import sh  # imported here: a warm restart that runs no uv never pays for it
 
     lines: list[str] = []
+    captured: list[str] = []
 
     def take(line: str) -> None:
         lines.append(line)
         if echo:
             console.output(line)
+
+    streams = (
+        {"_out": captured.append, "_err": take} if capture else {"_out": take, "_err_to_out": True}
+    )
 
     def stop_group(process, success, exit_code) -> None:
         if not success:
@@ -153,8 +161,7 @@ def run(
         _bg_exc=False,
         _new_group=True,
         _tty_out=False,
-        _err_to_out=True,
-        _out=take,
+        **streams,
         _cwd=str(cwd) if cwd else None,
         _env=env or environment(),
         _timeout=timeout.seconds if timeout else None,
@@ -173,7 +180,7 @@ def run(
     except BaseException:
         _kill_group(process.pid)  # SIGTERM to us while uv runs: uv and its children go too
         raise
-    return "".join(lines)
+    return "".join(captured if capture else lines)
 
 
 def _kill_group(pgid: int) -> None:

@@ -8,8 +8,13 @@ a server answering 503, a closed port, and a full 64k tmpfs.
 
 from __future__ import annotations
 
+import io
+import os
+
 import pytest
 
+from hassette_tasks import uv
+from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure
 from hassette_tasks.settings import Timeout
 from hassette_tasks.uv import BANNER_TAIL_LINES, UvFailed
@@ -120,3 +125,44 @@ def test_tail_keeps_the_last_lines_for_the_banner():
     tail = UvFailed(output, 1).tail.splitlines()
     assert len(tail) == BANNER_TAIL_LINES
     assert tail[-1] == "line 99"
+
+
+# --- running uv: a stand-in `uv` on PATH, so the runner itself is what is tested
+
+
+@pytest.fixture
+def fake_uv(tmp_path, monkeypatch):
+    """A `uv` that prints a line to stdout and a warning to stderr, then exits with $CODE."""
+    script = tmp_path / "bin" / "uv"
+    script.parent.mkdir()
+    script.write_text(
+        "#!/bin/sh\n"
+        'echo "appliba==1.0"\n'
+        'echo "warning: something uv wants you to know" >&2\n'
+        'exit "${FAKE_UV_CODE:-0}"\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{script.parent}:{os.environ['PATH']}")
+    return script
+
+
+def test_capture_returns_stdout_only_and_echoes_stderr(fake_uv):
+    stream = io.StringIO()
+    console = Console(env={}, stream=stream)
+
+    output = uv.run(["export"], console, capture=True)
+
+    assert output == "appliba==1.0\n"  # a warning never lands in the exported list
+    assert "warning: something uv wants you to know" in stream.getvalue()
+    assert "appliba==1.0" not in stream.getvalue()
+
+
+def test_failure_keeps_uv_words_for_the_banner(fake_uv, monkeypatch):
+    monkeypatch.setenv("FAKE_UV_CODE", "2")
+    console = Console(env={}, stream=io.StringIO())
+
+    with pytest.raises(UvFailed) as failed:
+        uv.run(["pip", "install", "x"], console)
+
+    assert failed.value.exit_code == 2
+    assert "warning: something uv wants you to know" in failed.value.output
