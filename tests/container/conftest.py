@@ -1,8 +1,9 @@
 """Container tests: the image in HASSETTE_TASKS_IMAGE, a local index on a compose network.
 
 pytest-docker starts tests/container/docker-compose.yml with Compose v1: an `index`
-service serving a PEP 503 tree of wheels built here (and the setuptools wheel from
-HASSETTE_TASKS_BUILD_BACKENDS), and an `index-hang` service that never answers. Test
+service serving a PEP 503 tree of wheels built here (the setuptools wheel from
+HASSETTE_TASKS_BUILD_BACKENDS, and a corrupt `corruptpkg` wheel), an `index-hang` service
+that never answers and an `index-500` service that answers every request with 500. Test
 containers join the compose network and use `UV_INDEX_URL=http://index:8000/simple`;
 nothing reaches a public index. `nox -s container-3.X` sets every variable used here.
 """
@@ -13,7 +14,7 @@ import os
 import secrets
 import shutil
 import socket
-import subprocess
+import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from tests.container.dockerrun import DOCKER, Docker, docker, remove_tree
+from tests.container.dockerrun import Docker, docker, remove_tree
 from tests.support import packages
 from tests.support.packages import Dist
 
@@ -32,6 +33,7 @@ IMAGE_VARIABLE = "HASSETTE_TASKS_IMAGE"
 PYTHON_VARIABLE = "HASSETTE_TASKS_PYTHON"
 INDEX_URL = "http://index:8000/simple"
 HANG_URL = "http://index-hang:8000/simple"
+ERROR_URL = "http://index-500:8000/simple"
 HASSETTE_VERSION = "0.60.0"
 # a version no real dependency range of hassette allows
 CONFLICT_VERSION = "0.0.1"
@@ -58,8 +60,7 @@ def image() -> str:
             f"{IMAGE_VARIABLE}=hassette-tasks:3.X",
             pytrace=False,
         )
-    found = subprocess.run([DOCKER, "image", "inspect", tag], capture_output=True, text=True)
-    if found.returncode != 0:
+    if docker("image", "inspect", tag, check=False).exit_code != 0:
         pytest.fail(
             f"{IMAGE_VARIABLE}={tag} does not exist: build it with "
             f"`python docker/images.py build --python 3.X`",
@@ -78,7 +79,7 @@ def image_python() -> str | None:
 def image_constraints(image) -> str:
     """The constraints file the image carries (/app/constraints.txt)."""
     result = docker("run", "--rm", "--entrypoint", "cat", image, "/app/constraints.txt")
-    return result.stdout
+    return result.output
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,14 @@ def container_wheels(tmp_path_factory, fixture_uv_env, build_backends, conflict)
 
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory, container_wheels) -> Path:
-    """The folder the `index` service serves: DIR/simple/<project>/ pages and wheels."""
+    """The folder the `index` service serves: DIR/simple/<project>/ pages and wheels, plus
+    a file named like a wheel that is not one (`corruptpkg`)."""
+    served = tmp_path_factory.mktemp("container-served-wheels")
+    for wheel in container_wheels.glob("*.whl"):
+        shutil.copy2(wheel, served / wheel.name)
+    packages.write_corrupt_wheel(served)
     root = tmp_path_factory.mktemp("container-index")
-    packages.write_simple_index(container_wheels, root)
+    packages.write_simple_index(served, root)
     for path in [root, *root.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return root
@@ -187,6 +193,16 @@ def _hangs(port: int) -> bool:
         return False
 
 
+def _answers_500(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return False
+    except urllib.error.HTTPError as error:
+        return error.code == 500
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class Index:
     network: str
@@ -204,6 +220,10 @@ def index(docker_services, docker_compose_project_name) -> Index:
     )
     hang_port = docker_services.port_for("index-hang", 8000)
     docker_services.wait_until_responsive(check=lambda: _hangs(hang_port), timeout=60, pause=0.3)
+    error_port = docker_services.port_for("index-500", 8000)
+    docker_services.wait_until_responsive(
+        check=lambda: _answers_500(f"http://127.0.0.1:{error_port}/simple/"), timeout=60, pause=0.3
+    )
     listed = docker(
         "ps",
         "-q",
@@ -212,13 +232,13 @@ def index(docker_services, docker_compose_project_name) -> Index:
         "--filter",
         "label=com.docker.compose.service=index",
     )
-    container = listed.stdout.split()[0]
+    container = listed.output.split()[0]
     networks = docker(
         "inspect",
         "--format",
         "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}",
         container,
-    ).stdout.split()
+    ).output.split()
     assert len(networks) == 1, networks
     return Index(networks[0], INDEX_URL, host_url)
 

@@ -2,7 +2,9 @@
 
 Every container gets a label naming the test session, so whatever a failed or interrupted
 test leaves behind is removed at the end of the session. Output is stdout and stderr
-combined, as `docker logs` shows it to a user.
+combined, as `docker logs` shows it to a user. The CLI is called through `sh` (as
+hassette_tasks calls uv): no tty, a timeout, and every exit code returned for the caller
+to judge.
 """
 
 from __future__ import annotations
@@ -12,31 +14,83 @@ import itertools
 import os
 import shutil
 import stat
-import subprocess
 import tarfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sh
+
 DOCKER = os.environ.get("DOCKER") or "docker"
 LABEL = "hassette-tasks-tests"
+# a non-zero exit is an answer the caller judges; only a timeout raises
+ANY_EXIT = tuple(range(256))
 _serial = itertools.count(1)
 
 
-def docker(*args: str, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess:
-    """The docker CLI; raises with its output when CHECK and it fails."""
-    result = subprocess.run(
-        [DOCKER, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-    )
-    if check and result.returncode != 0:
-        raise RuntimeError(
-            f"docker {' '.join(args)} failed ({result.returncode}):\n{result.stdout}"
+@dataclass
+class Run:
+    """What a user sees from a docker command: the exit code and everything printed."""
+
+    command: list[str]
+    exit_code: int
+    output: str
+    seconds: float
+
+    def describe(self) -> str:
+        return (
+            f"$ {' '.join(self.command)}\nexit code {self.exit_code} after "
+            f"{self.seconds:.1f}s\n--- output\n{self.output}"
         )
+
+
+class StillRunning(AssertionError):
+    """The docker client outlived its timeout and was killed; `run` holds what it printed."""
+
+    def __init__(self, run: Run, timeout: float):
+        super().__init__(f"still running after {timeout}s:\n{run.describe()}")
+        self.run = run
+
+
+def _docker_command(args: Sequence[str], timeout: float, out, **options):
+    """`docker ARGS` through sh, output to OUT (a callback, file object or path)."""
+    return sh.Command(DOCKER)(
+        *args,
+        _out=out,
+        _tty_out=False,
+        _timeout=timeout,
+        _ok_code=ANY_EXIT,
+        _return_cmd=True,
+        **options,
+    )
+
+
+def run_docker(*args: str, timeout: float = 60) -> Run:
+    """`docker ARGS` to the end: its exit code and its output (stdout and stderr combined).
+
+    Raises StillRunning, with the output so far, when it outlives TIMEOUT.
+    """
+    lines: list[str] = []
+    started = time.monotonic()
+
+    def result(code: int) -> Run:
+        return Run([DOCKER, *args], code, "".join(lines), time.monotonic() - started)
+
+    try:
+        finished = _docker_command(
+            args, timeout, lines.append, _err_to_out=True, _decode_errors="replace"
+        )
+    except sh.TimeoutException as late:
+        raise StillRunning(result(late.exit_code), timeout) from None
+    return result(finished.exit_code)
+
+
+def docker(*args: str, timeout: float = 60, check: bool = True) -> Run:
+    """The docker CLI; raises with its output when CHECK and it fails."""
+    result = run_docker(*args, timeout=timeout)
+    if check and result.exit_code != 0:
+        raise RuntimeError(f"docker {' '.join(args)} failed ({result.exit_code}):\n{result.output}")
     return result
 
 
@@ -50,22 +104,6 @@ class Mount:
 
     def option(self) -> list[str]:
         return ["-v", f"{self.source}:{self.target}{':ro' if self.read_only else ''}"]
-
-
-@dataclass
-class Run:
-    """What a user sees from `docker run`: the exit code and everything printed."""
-
-    command: list[str]
-    exit_code: int
-    output: str
-    seconds: float
-
-    def describe(self) -> str:
-        return (
-            f"$ {' '.join(self.command)}\nexit code {self.exit_code} after "
-            f"{self.seconds:.1f}s\n--- output\n{self.output}"
-        )
 
 
 def open_for_container(mounts: Iterable[Mount]) -> None:
@@ -104,13 +142,17 @@ class Docker:
     def _options(
         self,
         name: str,
-        env: Mapping[str, str] | None,
-        mounts: Sequence[Mount],
-        user: str | None,
-        entrypoint: str | None,
-        network: str | None,
-        options: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        mounts: Sequence[Mount] = (),
+        user: str | None = None,
+        entrypoint: str | None = None,
+        network: str | None = None,
+        options: Sequence[str] = (),
     ) -> list[str]:
+        """`docker run`/`create` options: the name, the session label, the network (the
+        index's unless NETWORK), ENV, MOUNTS (opened for uid 1000), USER, ENTRYPOINT, and
+        OPTIONS verbatim."""
         open_for_container(mounts)
         args = ["--name", name, "--label", f"{LABEL}={self.session}"]
         chosen = network if network is not None else self.network
@@ -126,86 +168,37 @@ class Docker:
             args += ["--entrypoint", entrypoint]
         return [*args, *options]
 
-    def run(
-        self,
-        *args: str,
-        env: Mapping[str, str] | None = None,
-        mounts: Sequence[Mount] = (),
-        user: str | None = None,
-        entrypoint: str | None = None,
-        network: str | None = None,
-        options: Sequence[str] = (),
-        timeout: float = 120,
-    ) -> Run:
-        """`docker run --rm IMAGE ARGS` to the end; the container is removed on a timeout."""
-        name = self._name()
-        command = [
-            DOCKER,
-            "run",
-            "--rm",
-            *self._options(name, env, mounts, user, entrypoint, network, options),
-            self.image,
-            *args,
-        ]
-        started = time.monotonic()
-        try:
-            result = subprocess.run(
-                command,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired as expired:
-            self.remove(name)
-            partial = expired.output or ""
-            if isinstance(partial, bytes):
-                partial = partial.decode(errors="replace")
-            raise AssertionError(
-                f"still running after {timeout}s, removed: {' '.join(command)}\n{partial}"
-            ) from None
-        return Run(command, result.returncode, result.stdout, time.monotonic() - started)
+    def run(self, *args: str, timeout: float = 120, **spec) -> Run:
+        """`docker run --rm IMAGE ARGS` to the end; the container is removed on a timeout.
 
-    def create(
-        self,
-        *args: str,
-        env: Mapping[str, str] | None = None,
-        mounts: Sequence[Mount] = (),
-        user: str | None = None,
-        entrypoint: str | None = None,
-        network: str | None = None,
-        options: Sequence[str] = (),
-    ) -> str:
-        """`docker create` (kept until the end of the test, or the session)."""
+        SPEC: the keywords of `_options` (env, mounts, user, entrypoint, network, options).
+        """
         name = self._name()
-        docker(
-            "create",
-            *self._options(name, env, mounts, user, entrypoint, network, options),
-            self.image,
-            *args,
-        )
+        chosen = self._options(name, **spec)
+        try:
+            return run_docker("run", "--rm", *chosen, self.image, *args, timeout=timeout)
+        except StillRunning as late:
+            self.remove(name)  # killing the client leaves the container running
+            raise AssertionError(f"removed {name}, {late}") from None
+
+    def create(self, *args: str, **spec) -> str:
+        """`docker create` (kept until the end of the test, or the session); SPEC as for run."""
+        name = self._name()
+        docker("create", *self._options(name, **spec), self.image, *args)
         self.containers.append(name)
         return name
 
     def start_attached(self, name: str, timeout: float = 120) -> Run:
         """`docker start -a NAME`: runs the container's command again, to the end."""
-        command = [DOCKER, "start", "-a", name]
-        started = time.monotonic()
         try:
-            result = subprocess.run(
-                command,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired:
+            run = run_docker("start", "-a", name, timeout=timeout)
+        except StillRunning:
             docker("kill", name, check=False)
             raise AssertionError(
                 f"{name} still running after {timeout}s: {self.logs(name)}"
             ) from None
-        # `start -a` passes the exit code on; inspect is the authority
-        return Run(command, self.exit_code(name), result.stdout, time.monotonic() - started)
+        run.exit_code = self.exit_code(name)  # `start -a` passes it on; inspect is the authority
+        return run
 
     def start_detached(self, *args: str, **kwargs) -> str:
         """`docker run -d`: for signal and halt tests; removed at the end of the test."""
@@ -214,7 +207,7 @@ class Docker:
         return name
 
     def logs(self, name: str) -> str:
-        return docker("logs", name, check=False).stdout
+        return docker("logs", name, check=False).output
 
     def wait_for_log(self, name: str, text: str, timeout: float = 60) -> str:
         """Poll `docker logs` until TEXT appears; fail with the log if it does not."""
@@ -230,27 +223,26 @@ class Docker:
                 )
             time.sleep(0.25)
 
+    def _copy_out(self, name: str, path: str, out) -> int:
+        """`docker cp NAME:PATH -` (a tar archive) into OUT; docker's exit code."""
+        copy = _docker_command(["cp", f"{name}:{path}", "-"], 120, out, _err=os.devnull)
+        return copy.exit_code
+
     def files(self, name: str, path: str) -> list[str]:
         """The paths under PATH in container NAME (running or stopped), from `docker cp`."""
-        result = subprocess.run(
-            [DOCKER, "cp", f"{name}:{path}", "-"], stdout=subprocess.PIPE, timeout=120
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"docker cp {name}:{path} failed ({result.returncode})")
-        with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
-            return archive.getnames()
+        archive = io.BytesIO()  # no `encoding`: sh writes the tar's bytes as they come
+        code = self._copy_out(name, path, archive)
+        if code != 0:
+            raise RuntimeError(f"docker cp {name}:{path} failed ({code})")
+        archive.seek(0)
+        with tarfile.open(fileobj=archive) as tar:
+            return tar.getnames()
 
     def exists(self, name: str, path: str) -> bool:
-        copied = subprocess.run(
-            [DOCKER, "cp", f"{name}:{path}", "-"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=120,
-        )
-        return copied.returncode == 0
+        return self._copy_out(name, path, os.devnull) == 0
 
     def inspect(self, name: str, template: str) -> str:
-        return docker("inspect", "--format", template, name).stdout.strip()
+        return docker("inspect", "--format", template, name).output.strip()
 
     def running(self, name: str) -> bool:
         return self.inspect(name, "{{.State.Running}}") == "true"
@@ -270,7 +262,7 @@ class Docker:
     def remove_all(self) -> None:
         """Every container this session labelled (including ones a failed test left)."""
         listed = docker("ps", "-aq", "--filter", f"label={LABEL}={self.session}", check=False)
-        ids = listed.stdout.split()
+        ids = listed.output.split()
         if ids:
             docker("rm", "-f", "-v", *ids, check=False, timeout=120)
         self.containers.clear()

@@ -1,9 +1,10 @@
 """A local package index for fault tests: serve a folder, hang, or answer 500.
 
 Runs in-process (`IndexServer(...)` as a context manager) or as a script
-(`python index_server.py MODE [--root DIR] [--port N] [--lifetime S]`, which prints
-`listening on http://127.0.0.1:PORT` once ready). Always on 127.0.0.1, never longer than
-its lifetime: a forgotten server stops by itself.
+(`python index_server.py MODE [--root DIR] [--host H] [--port N] [--lifetime S]`, which
+prints `listening on http://HOST:PORT` once ready). On 127.0.0.1 unless told otherwise (a
+container serving its compose network listens on 0.0.0.0), never longer than its
+lifetime: a forgotten server stops by itself.
 
 Modes:
   serve     files from a folder (a PEP 503 tree from packages.write_simple_index;
@@ -69,7 +70,7 @@ class _Error500Handler(http.server.BaseHTTPRequestHandler):
 
 
 class IndexServer:
-    """A threaded HTTP server on 127.0.0.1 and a free port; stops at `lifetime` at the latest."""
+    """A threaded HTTP server (127.0.0.1 and a free port by default); stops at `lifetime`."""
 
     def __init__(
         self,
@@ -77,6 +78,7 @@ class IndexServer:
         root: Path | None = None,
         port: int = 0,
         lifetime: float = DEFAULT_LIFETIME,
+        host: str = "127.0.0.1",
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -91,7 +93,7 @@ class IndexServer:
             handler = _HangHandler
         else:
             handler = _Error500Handler
-        self._server = _Server(("127.0.0.1", port), handler, self._stop)
+        self._server = _Server((host, port), handler, self._stop)
         self._threads: list[threading.Thread] = []
 
     @property
@@ -100,7 +102,7 @@ class IndexServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self._server.server_address[0]}:{self.port}"
 
     def start(self) -> IndexServer:
         serve = threading.Thread(
@@ -148,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=MODES)
     parser.add_argument("--root", type=Path, help="folder to serve (mode serve)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     parser.add_argument(
         "--lifetime",
@@ -156,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         help=f"stop after this many seconds (default {DEFAULT_LIFETIME:g})",
     )
     options = parser.parse_args(argv)
-    server = IndexServer(options.mode, options.root, options.port, options.lifetime).start()
+    server = IndexServer(
+        options.mode, options.root, options.port, options.lifetime, options.host
+    ).start()
     print(f"listening on {server.url}", flush=True)
     try:
         server.wait()
