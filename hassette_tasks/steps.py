@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import tempfile
 import time
@@ -41,6 +42,29 @@ TODO = {
 }
 
 
+# sharper advice for an INSTALL failure whose cause uv's words make plain
+INSTALL_HINTS = (
+    (
+        re.compile(r"Read-only file system", re.I),
+        "uv had to write into a read-only folder: an editable (-e) install of a setuptools "
+        "project writes NAME.egg-info into its source. Drop the -e (a plain path installs a "
+        "copy), or mount that folder writable.",
+    ),
+    (
+        re.compile(r"No such file or directory|Distribution not found at|File not found", re.I),
+        "A path named in the requirements does not exist inside the container. Relative "
+        "paths count from the requirements file's folder, and only mounted folders are "
+        "visible: mount what it points to, or install it from an index.",
+    ),
+)
+
+
+def install_todo(output: str) -> str:
+    return next(
+        (todo for pattern, todo in INSTALL_HINTS if pattern.search(output)), TODO[Failure.INSTALL]
+    )
+
+
 def elapsed(started: float) -> str:
     return f"{time.monotonic() - started:.2f}s"
 
@@ -65,9 +89,8 @@ def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, expo
             f"it more time with {timeout.variable} (seconds).",
             error.tail,
         )
-    return StartupError(
-        kind, f"{step} failed (uv exit code {error.exit_code}).", TODO[kind], error.tail
-    )
+    todo = install_todo(error.output) if kind is Failure.INSTALL else TODO[kind]
+    return StartupError(kind, f"{step} failed (uv exit code {error.exit_code}).", todo, error.tail)
 
 
 def run_uv_step(args, console, step, timeout, cwd=None, export=False) -> str:

@@ -306,6 +306,7 @@ def test_editable_setuptools_package_on_a_read_only_mount_fails_clearly(
     said = boot.assert_failed("INSTALL FAILED", 8)
     assert "/apps/requirements.txt" in said and "legacypkg" in said, boot.describe()
     assert "Read-only file system" in said, boot.describe()
+    assert "Drop the -e" in said, "no advice for a read-only editable install"
 
 
 def test_unreadable_requirements_file_is_named_and_nothing_installs(containers, folders, base_env):

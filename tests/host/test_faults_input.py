@@ -143,6 +143,7 @@ def test_requirements_options_outside_the_folders_fail(layout, installed, line, 
     assert_failed(result, "INSTALL FAILED", 8)
     said = banner_part(result, "INSTALL FAILED")
     assert str(path) in said and named in said, result.describe()
+    assert "does not exist inside the container" in said, "no advice for a missing path"
     assert installed() == before
 
 
