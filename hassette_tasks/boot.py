@@ -69,6 +69,8 @@ def announce_settings(settings: Settings, console: Console) -> None:
 
 def run(settings: Settings, console: Console, args: list[str], dry_run: bool = False):
     """Follow the flowchart; returns only for a dry run (otherwise exec or raise)."""
+    # the time on this line is what starting Python and importing invoke cost
+    console.line("boot: starting")
     announce_settings(settings, console)
     plan = make_plan(settings)
     app = plan.app
