@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 from tests.support import packages
 from tests.support.index_server import IndexServer
-from tests.support.tasks_runner import Layout, Result, write_uv_wrapper
+from tests.support.tasks_runner import Layout, Result, Running, write_uv_wrapper
 
 # HASSETTE__INSTALL_DEPS on: requirements.txt discovery enabled
 ON = {"HASSETTE__INSTALL_DEPS": "1"}
@@ -69,6 +71,24 @@ def assert_ok(result: Result) -> dict:
     ran = result.hassette()
     assert ran is not None, f"hassette never ran:\n{result.describe()}"
     return ran
+
+
+def assert_halts_until_sigterm(running: Running, banner: str, code: int) -> Result:
+    """Halt mode: after BANNER the boot stays up and idle, then on SIGTERM exits promptly
+    with the failure's CODE, never having started hassette."""
+    running.wait_for(banner)
+    running.wait_for("on failure: halt")
+    time.sleep(1)
+    assert running.process.poll() is None, "halt mode exited on its own"
+
+    stopped_at = time.monotonic()
+    running.signal(signal.SIGTERM)
+    result = running.finish(timeout=5)
+
+    assert result.exit_code == code, result.describe()
+    assert time.monotonic() - stopped_at < 3, "halt mode did not stop promptly on SIGTERM"
+    assert result.hassette() is None
+    return result
 
 
 def assert_failed(result: Result, banner: str, code: int) -> None:

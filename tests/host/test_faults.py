@@ -10,6 +10,7 @@ import pytest
 from tests.host.conftest import (
     ON,
     assert_failed,
+    assert_halts_until_sigterm,
     assert_ok,
     from_index,
     locked_project,
@@ -56,6 +57,15 @@ def test_corrupt_wheel_stops_the_start(layout, installed, served_index):
     assert installed() == before
 
 
+def assert_stopped_by_timeout(result, variable, layout, installed, before) -> None:
+    """`timed out after 2s` naming VARIABLE, promptly, venv as it was, no temp folder."""
+    assert_failed(result, "timed out after 2s", 6)
+    assert variable in result.stdout
+    assert result.seconds < 12, f"took {result.seconds:.1f}s"
+    assert installed() == before
+    assert layout.leftover_temp_dirs() == []
+
+
 def test_locked_install_times_out_against_a_silent_index(
     layout, installed, fixture_uv_env, hang_index
 ):
@@ -68,11 +78,7 @@ def test_locked_install_times_out_against_a_silent_index(
         timeout=30,
     )
 
-    assert_failed(result, "timed out after 2s", 6)
-    assert "HASSETTE__INSTALL_TIMEOUT" in result.stdout
-    assert result.seconds < 12, f"took {result.seconds:.1f}s"
-    assert installed() == before
-    assert layout.leftover_temp_dirs() == []
+    assert_stopped_by_timeout(result, "HASSETTE__INSTALL_TIMEOUT", layout, installed, before)
 
 
 def test_requirements_install_times_out_against_a_silent_index(layout, installed, hang_index):
@@ -85,11 +91,7 @@ def test_requirements_install_times_out_against_a_silent_index(layout, installed
         timeout=30,
     )
 
-    assert_failed(result, "timed out after 2s", 6)
-    assert "HASSETTE__REQUIREMENTS_TIMEOUT" in result.stdout
-    assert result.seconds < 12, f"took {result.seconds:.1f}s"
-    assert installed() == before
-    assert layout.leftover_temp_dirs() == []
+    assert_stopped_by_timeout(result, "HASSETTE__REQUIREMENTS_TIMEOUT", layout, installed, before)
 
 
 def test_refused_connection_says_the_index_is_unreachable(layout, installed):
@@ -188,30 +190,13 @@ def test_sigterm_during_install_stops_promptly_and_the_next_boot_completes(
 def test_halt_mode_stays_up_after_a_conflict_until_sigterm(layout):
     write_requirements(layout.apps_dir, "wantsnew")
     running = layout.spawn("boot", env=ON | {"HASSETTE__ON_FAILURE": "halt"})
-    running.wait_for("DEPENDENCY CONFLICT")
-    running.wait_for("on failure: halt")
-    time.sleep(1)
-    assert running.process.poll() is None, "halt mode exited on its own"
 
-    stopped_at = time.monotonic()
-    running.signal(signal.SIGTERM)
-    result = running.finish(timeout=5)
-
-    assert result.exit_code == 4, result.describe()
-    assert time.monotonic() - stopped_at < 3
-    assert result.hassette() is None
+    assert_halts_until_sigterm(running, "DEPENDENCY CONFLICT", 4)
 
 
 def test_halt_mode_applies_to_configuration_errors(layout):
     running = layout.spawn(
         "boot", env={"HASSETTE__ON_FAILURE": "halt", "HASSETTE__INSTALL_TIMEOUT": "abc"}
     )
-    running.wait_for("CONFIGURATION ERROR")
-    running.wait_for("on failure: halt")
-    time.sleep(0.5)
-    assert running.process.poll() is None, "halt mode exited on its own"
 
-    running.signal(signal.SIGTERM)
-    result = running.finish(timeout=5)
-
-    assert result.exit_code == 2, result.describe()
+    assert_halts_until_sigterm(running, "CONFIGURATION ERROR", 2)

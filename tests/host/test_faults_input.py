@@ -7,15 +7,14 @@ that the app venv kept exactly the packages it had.
 from __future__ import annotations
 
 import os
-import signal
 import stat
-import time
 
 import pytest
 
 from tests.host.conftest import (
     ON,
     assert_failed,
+    assert_halts_until_sigterm,
     assert_ok,
     from_index,
     locked_project,
@@ -357,15 +356,8 @@ def test_on_failure_upper_case_halt_stays_up_until_sigterm(layout, installed):
     write_requirements(layout.apps_dir, "appliba ===")
     before = installed()
     running = layout.spawn("boot", env=ON | {"HASSETTE__ON_FAILURE": "HALT"})
-    running.wait_for("INSTALL FAILED")
-    running.wait_for("on failure: halt")
-    time.sleep(0.5)
-    assert running.process.poll() is None, "HALT exited on its own"
 
-    running.signal(signal.SIGTERM)
-    result = running.finish(timeout=5)
-
-    assert result.exit_code == 8, result.describe()
+    assert_halts_until_sigterm(running, "INSTALL FAILED", 8)
     assert installed() == before
 
 
