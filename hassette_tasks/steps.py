@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -229,27 +230,38 @@ def prune(console: Console) -> None:
     console.line(f"uv cache prune: complete ({elapsed(started)})")
 
 
+CLOCK_ORIGIN = "HASSETTE_TASKS_CLOCK_ORIGIN"
+# `sh -c 'CMD &'` returns at once: the backgrounded prune is re-parented to init (tini in
+# the image), which reaps it, so hassette never inherits a child it did not start
+_DETACH = 'exec "$0" -c "$1" </dev/null &'
+
+
 def prune_alongside(console: Console) -> None:
-    """Start `uv cache prune` in a detached grandchild, so hassette starts without waiting.
+    """Start `uv cache prune` in a detached process, so hassette starts without waiting.
 
     Pruning touches only uv's local cache, never the app venv, so it can overlap
-    hassette's own start. The grandchild is re-parented to the container's init (tini),
-    which reaps it; a failure is still only a warning in the log.
+    hassette's own start; a failure is still only a warning in the log. The prune runs
+    in a fresh interpreter (subprocess forks in C): forking this process, which has sh's
+    threads, and running Python in the child could deadlock. Its own session keeps a
+    Ctrl-C or a signal meant for hassette from cutting it.
     """
+    import subprocess  # invoke has already imported it
+
     console.line("uv cache prune: started alongside hassette")
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the forked processes
-        code = 0
-        try:
-            if os.fork() == 0:
-                os.setsid()  # a stop signal for hassette's group must not cut the prune
-                try:
-                    prune(console)
-                except BaseException:
-                    code = 1
-        finally:
-            os._exit(code)
-    os.waitpid(child, 0)
+    code = "from hassette_tasks import steps; steps.prune_detached()"
+    env = dict(os.environ, **{CLOCK_ORIGIN: repr(console.started)})
+    subprocess.run(
+        ["/bin/sh", "-c", _DETACH, sys.executable, code],
+        env=env,
+        start_new_session=True,
+        check=False,
+    )
+
+
+def prune_detached() -> None:
+    """The detached prune's body: log lines keep the booting process's clock."""
+    started = float(os.environ.get(CLOCK_ORIGIN, "nan"))
+    prune(Console(started=started if started == started else None))
 
 
 def hand_off(settings: Settings, console: Console, args: list[str]):
