@@ -238,6 +238,17 @@ class Docker:
         with tarfile.open(fileobj=archive) as tar:
             return tar.getnames()
 
+    def read_text(self, name: str, path: str) -> str:
+        """The text of the file PATH in container NAME (running or stopped)."""
+        archive = io.BytesIO()
+        code = self._copy_out(name, path, archive)
+        if code != 0:
+            raise RuntimeError(f"docker cp {name}:{path} failed ({code})")
+        archive.seek(0)
+        with tarfile.open(fileobj=archive) as tar:
+            member = tar.extractfile(tar.getmembers()[0])
+            return member.read().decode() if member else ""
+
     def exists(self, name: str, path: str) -> bool:
         return self._copy_out(name, path, os.devnull) == 0
 

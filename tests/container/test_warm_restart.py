@@ -6,6 +6,7 @@ import pytest
 
 from tests.container.conftest import HASSETTE_VERSION
 from tests.container.dockerrun import Mount, docker, write
+from tests.support import packages
 
 pytestmark = pytest.mark.docker
 
@@ -44,3 +45,45 @@ def test_second_start_is_up_to_date_and_needs_no_network(
     ):
         assert install_line not in second.output
     assert HASSETTE_VERSION in second.output.split("handing off to hassette", 1)[1]
+
+
+def test_edited_project_module_is_installed_on_the_next_start(
+    containers, folders, make_project, base_env
+):
+    project = make_project(folders.make("my apps"))
+    name = containers.create(
+        "--version", env=base_env, mounts=[Mount(project, "/apps", read_only=True)]
+    )
+    first = containers.start_attached(name)
+    packages.project_module(project).write_text("VALUE = 'edited between two starts'\n")
+
+    second = containers.start_attached(name)
+
+    assert first.exit_code == 0, first.describe()
+    assert second.exit_code == 0, second.describe()
+    assert "project install: complete" in second.output, "the edit was not noticed"
+    lib = next(path for path in containers.files(name, "/app/.venv/lib") if "/python3." in path)
+    python_dir = lib.split("/")[1]  # the archive's paths start at lib/
+    installed = containers.read_text(
+        name, f"/app/.venv/lib/{python_dir}/site-packages/myapps/__init__.py"
+    )
+    assert "edited between two starts" in installed
+
+
+def test_dry_run_plans_and_changes_nothing(containers, folders, make_project, base_env):
+    project = make_project(folders.make("my apps"))
+
+    run = containers.run(
+        "-c",
+        "hassette-tasks boot --dry-run -- --version; echo dry-run-exit=$?; "
+        "/app/.venv/bin/python -c 'import myapps' 2>/dev/null; echo import-exit=$?",
+        entrypoint="sh",
+        env=base_env,
+        mounts=[Mount(project, "/apps", read_only=True)],
+    )
+
+    assert "dry-run-exit=0" in run.output, run.describe()
+    assert "would install the locked project in /apps" in run.output, run.describe()
+    assert "plan: hand-off: would exec /app/.venv/bin/hassette run --version" in run.output
+    assert "handing off to hassette" not in run.output
+    assert "import-exit=1" in run.output, "the dry run installed the project"

@@ -11,12 +11,11 @@ import html
 import os
 import re
 import shutil
+import subprocess
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import sh
 
 UV_BUILD_REQUIRES = "uv_build>=0.9,<0.20"
 HASSETTE_VERSION = "0.60.0"
@@ -190,18 +189,25 @@ def run_uv(
     uv: str = "uv",
 ) -> str:
     """Run uv and return its standard output; raise with all of its output when it fails
-    (a fixture problem, not a test result)."""
+    (a fixture problem, not a test result).
+
+    subprocess, not sh: this runs inside pytest while local index servers run in threads,
+    and sh runs Python in its forked child, which Python 3.12+ warns may deadlock there.
+    """
     words = [str(arg) for arg in args]
-    try:
-        result = sh.Command(uv)(
-            *words, _cwd=cwd, _env=dict(env or uv_env()), _timeout=120, _tty_out=False
-        )
-    except sh.ErrorReturnCode as error:
+    result = subprocess.run(
+        [uv, *words],
+        cwd=cwd,
+        env=dict(env or uv_env()),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
         raise RuntimeError(
-            f"uv {' '.join(words)} failed ({error.exit_code}):\n"
-            f"{error.stdout.decode(errors='replace')}{error.stderr.decode(errors='replace')}"
-        ) from None
-    return str(result)
+            f"uv {' '.join(words)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+        )
+    return result.stdout
 
 
 def build_wheel(source: Path, out_dir: Path, env: Mapping[str, str] | None = None) -> Path:
