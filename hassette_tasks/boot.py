@@ -51,10 +51,9 @@ def make_plan(settings: Settings) -> Plan:
         plan.record_reason = "no record of an earlier successful install in this container"
     # all or nothing: a change in any input means the full path, so the venv always ends
     # as a fresh start would leave it (project first, then requirements on top)
-    unchanged = all(record.get(step) == print_ for step, print_ in plan.fingerprints.items())
-    plan.up_to_date = dict.fromkeys(plan.fingerprints, unchanged)
-    if record and not unchanged:
-        changed = [step for step, print_ in plan.fingerprints.items() if record.get(step) != print_]
+    changed = [step for step, print_ in plan.fingerprints.items() if record.get(step) != print_]
+    plan.up_to_date = dict.fromkeys(plan.fingerprints, not changed)
+    if record and changed:
         plan.record_reason = (
             f"inputs changed since the last successful install ({', '.join(changed)}): "
             "every install step runs again"
