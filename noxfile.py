@@ -6,6 +6,7 @@ Every session runs real uv; the container sessions run the real image built by
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -65,7 +66,8 @@ def fetch_build_backends(session: nox.Session) -> Path:
 
 
 def image_tag(python: str) -> str:
-    return f"hassette-tasks:{python}"
+    """The layer's tag, as docker/images.py names it (HASSETTE_TASKS_IMAGE_NAME:3.X)."""
+    return f"{os.environ.get('HASSETTE_TASKS_IMAGE_NAME') or 'hassette-tasks'}:{python}"
 
 
 def build_image(session: nox.Session, python: str) -> str:

@@ -50,6 +50,9 @@ PYTHONS = ("3.11", "3.12", "3.13")
 HASSETTE_VERSION = "0.60.0"
 HASH_LABEL = "org.hassette-tasks.input-hash"
 FROM_REGISTRY_ENV = "HASSETTE_TASKS_FROM_REGISTRY"
+# the name every image of one checkout carries; another name keeps the images of a second
+# checkout on the same engine apart (the shared Debian base aside)
+IMAGE_NAME = os.environ.get("HASSETTE_TASKS_IMAGE_NAME") or "hassette-tasks"
 
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
@@ -67,6 +70,7 @@ RUNTIME_PACKAGES = (
     "libuuid1",
     "ca-certificates",
     "tini",
+    "curl",
     "fd-find",
     "tzdata",
 )
@@ -75,15 +79,15 @@ RECIPE_VERSION = 2
 
 
 def python_image(python: str) -> str:
-    return f"hassette-tasks-python:{python}"
+    return f"{IMAGE_NAME}-python:{python}"
 
 
 def hassette_image(python: str) -> str:
-    return f"hassette-tasks-hassette:{python}"
+    return f"{IMAGE_NAME}-hassette:{python}"
 
 
 def layer_image(python: str) -> str:
-    return f"hassette-tasks:{python}"
+    return f"{IMAGE_NAME}:{python}"
 
 
 def registry_base_image(python: str, hassette_version: str = HASSETTE_VERSION) -> str:

@@ -23,7 +23,34 @@ DEFAULTS = {
     "HASSETTE__FORCE_INSTALL": "0",
 }
 OLD_APPS_DIR = "HASSETTE__APP_DIR"
+NEW_APPS_DIR = "HASSETTE__APPS__DIRECTORY"
 ON_FAILURE_CHOICES = ("exit", "halt")
+# Settings hassette reads itself: boot uses them and hands them on untouched.
+SHARED_WITH_HASSETTE = (NEW_APPS_DIR, "HASSETTE__CONFIG_DIR")
+# The start-up's own settings. hassette refuses to start on a HASSETTE__ name it does not
+# know (exit 78, "Unknown configuration keys"), so boot consumes these and never hands
+# them on; the old apps name goes on under the new one.
+STARTUP_ONLY = (
+    *(name for name in DEFAULTS if name not in SHARED_WITH_HASSETTE),
+    OLD_APPS_DIR,
+)
+
+
+def hassette_environment(
+    env: Mapping[str, str], apps_dir: Path
+) -> tuple[dict[str, str], list[str]]:
+    """The environment hassette is started with, and the names withheld from it (sorted).
+
+    Everything passes untouched (UV_*, HASSETTE__TOKEN, ...) except the start-up's own
+    settings. When HASSETTE__APPS__DIRECTORY is not set, hassette gets the apps folder boot
+    used (the old HASSETTE__APP_DIR's value, a flag's, or /apps): hassette's own default
+    is a folder beside its config, so both would otherwise look in different places.
+    """
+    handed = {name: value for name, value in env.items() if name not in STARTUP_ONLY}
+    withheld = sorted(name for name in env if name in STARTUP_ONLY)
+    if not env.get(NEW_APPS_DIR):
+        handed[NEW_APPS_DIR] = str(apps_dir)
+    return handed, withheld
 
 
 @dataclass(frozen=True)
@@ -129,8 +156,18 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     env = os.environ if env is None else env
     warnings: list[str] = []
     apps_override = overrides.get("apps_dir")
-    if apps_override is None and not env.get("HASSETTE__APPS__DIRECTORY") and env.get(OLD_APPS_DIR):
-        apps_override = env[OLD_APPS_DIR]
+    if env.get(OLD_APPS_DIR):
+        if env.get(NEW_APPS_DIR):
+            warnings.append(
+                f"{OLD_APPS_DIR} is ignored because {NEW_APPS_DIR} is set: remove the old name"
+            )
+        else:
+            warnings.append(
+                f"{OLD_APPS_DIR} is the old name of {NEW_APPS_DIR}, which hassette no longer "
+                f"accepts: rename it (handed to hassette as {NEW_APPS_DIR} meanwhile)"
+            )
+            if apps_override is None:
+                apps_override = env[OLD_APPS_DIR]
     on_failure = overrides.get("on_failure") or env.get("HASSETTE__ON_FAILURE") or "exit"
     on_failure = on_failure.strip().lower()
     if on_failure not in ON_FAILURE_CHOICES:
@@ -144,7 +181,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
 
     settings = Settings(
         project_dir=_path(env, "HASSETTE__PROJECT_DIR", overrides.get("project_dir")),
-        apps_dir=_path(env, "HASSETTE__APPS__DIRECTORY", apps_override),
+        apps_dir=_path(env, NEW_APPS_DIR, apps_override),
         config_dir=_path(env, "HASSETTE__CONFIG_DIR", overrides.get("config_dir")),
         install_deps=switch("HASSETTE__INSTALL_DEPS", "install_deps", True),
         prune_cache=switch("HASSETTE__PRUNE_UV_CACHE", "prune_cache", False),

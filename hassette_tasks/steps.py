@@ -22,7 +22,7 @@ from hassette_tasks.project import (
     private_copy,
     project_name,
 )
-from hassette_tasks.settings import Settings, Timeout
+from hassette_tasks.settings import Settings, Timeout, hassette_environment
 
 TEMP_PREFIX = "hassette-tasks-"
 
@@ -273,8 +273,11 @@ def hand_off(settings: Settings, console: Console, args: list[str]):
             f"{program} is missing or not executable.",
             "The image may be corrupt: rebuild or pull it again.",
         )
+    env, withheld = hassette_environment(os.environ, settings.apps_dir)
+    if withheld:
+        console.line(f"hand-off: start-up settings not passed to hassette: {', '.join(withheld)}")
     console.line(f"handing off to hassette: {shlex.join([str(program), 'run', *args])}")
-    os.execv(program, [str(program), "run", *args])
+    os.execve(program, [str(program), "run", *args], env)
 
 
 def find(settings: Settings) -> Discovery:

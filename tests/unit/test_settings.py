@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hassette_tasks.errors import ConfigError, Failure
-from hassette_tasks.settings import load
+from hassette_tasks.settings import hassette_environment, load
 
 
 def test_defaults_are_designs_table():
@@ -263,3 +263,61 @@ def test_real_constraints_file_passes(tmp_path):
 def test_loading_settings_does_not_check_constraints():
     # only an install needs the file: a boot with nothing to install must not fail on it
     load({"HASSETTE__CONSTRAINTS": "/does/not/exist"})
+
+
+# --- what hassette is handed (it refuses unknown HASSETTE__ names: exit 78)
+
+EVERY_STARTUP_SETTING = {
+    "HASSETTE__PROJECT_DIR": "/apps",
+    "HASSETTE__INSTALL_DEPS": "1",
+    "HASSETTE__PRUNE_UV_CACHE": "0",
+    "HASSETTE__CONSTRAINTS": "/app/constraints.txt",
+    "HASSETTE__VENV": "/app/.venv",
+    "HASSETTE__INSTALL_TIMEOUT": "300",
+    "HASSETTE__REQUIREMENTS_TIMEOUT": "120",
+    "HASSETTE__ON_FAILURE": "halt",
+    "HASSETTE__FORCE_INSTALL": "1",
+    "HASSETTE__APP_DIR": "/old",
+}
+
+
+def test_start_up_settings_are_withheld_from_hassette():
+    env = {
+        **EVERY_STARTUP_SETTING,
+        "HASSETTE__APPS__DIRECTORY": "/apps/src/my_apps",
+        "HASSETTE__CONFIG_DIR": "/config",
+        "HASSETTE__TOKEN": "secret",
+        "UV_INDEX_URL": "http://index/simple",
+        "PATH": "/usr/bin",
+    }
+    handed, withheld = hassette_environment(env, Path("/ignored"))
+    assert withheld == sorted(EVERY_STARTUP_SETTING)
+    assert handed == {
+        "HASSETTE__APPS__DIRECTORY": "/apps/src/my_apps",
+        "HASSETTE__CONFIG_DIR": "/config",
+        "HASSETTE__TOKEN": "secret",
+        "UV_INDEX_URL": "http://index/simple",
+        "PATH": "/usr/bin",
+    }
+
+
+def test_old_apps_dir_is_handed_on_under_the_new_name_with_a_warning():
+    env = {"HASSETTE__APP_DIR": "/old"}
+    settings = load(env)
+    handed, withheld = hassette_environment(env, settings.apps_dir)
+    assert handed == {"HASSETTE__APPS__DIRECTORY": "/old"}
+    assert withheld == ["HASSETTE__APP_DIR"]
+    assert any("rename it" in warning for warning in settings.warnings), settings.warnings
+
+
+def test_old_apps_dir_beside_the_new_one_is_ignored_with_a_warning():
+    env = {"HASSETTE__APP_DIR": "/old", "HASSETTE__APPS__DIRECTORY": "/new"}
+    settings = load(env)
+    assert hassette_environment(env, settings.apps_dir)[0] == {"HASSETTE__APPS__DIRECTORY": "/new"}
+    assert any("is ignored" in warning for warning in settings.warnings), settings.warnings
+
+
+def test_hassette_gets_the_apps_folder_boot_searched():
+    handed, withheld = hassette_environment({}, load({}).apps_dir)
+    assert handed == {"HASSETTE__APPS__DIRECTORY": "/apps"}
+    assert withheld == []
