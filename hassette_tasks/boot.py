@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from hassette_tasks import environment, state, steps
-from hassette_tasks.console import Console
+from hassette_tasks.console import Console, redact_args
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
 from hassette_tasks.project import LOCK, PYPROJECT, ProjectKind, kind
@@ -192,7 +192,7 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
     )
     prune = "would run alongside hassette" if settings.prune_cache else "disabled"
     say(f"plan: uv cache prune: {prune}")
-    command = shlex.join([str(settings.venv / "bin" / "hassette"), "run", *args])
+    command = shlex.join([str(settings.venv / "bin" / "hassette"), "run", *redact_args(args)])
     say(f"plan: hand-off: would exec {command}")
 
 

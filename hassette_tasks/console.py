@@ -33,6 +33,39 @@ def process_start_monotonic() -> float:
     return now - age if age is not None and 0 <= age < 60 else now
 
 
+# option names whose value is a credential (`--token X`, `--token=X`, `--api-key X`, ...)
+_SECRET_OPTION = re.compile(r"^--?[\w-]*(token|secret|passw(or)?d|key|credential)[\w-]*$", re.I)
+_SHORT_TOKEN = "-t"  # hassette run's short name for --token
+
+
+def redact_args(args: Iterable[str]) -> list[str]:
+    """ARGS for a log line: every value of a secret-looking option replaced.
+
+    hassette run's first positional parameter is its token too (`hassette run TOKEN`),
+    so a first argument that is not an option is hidden as well.
+    """
+    shown: list[str] = []
+    hide_next = False
+    for index, arg in enumerate(args):
+        name, equals, _value = arg.partition("=")
+        if hide_next:
+            shown.append(REDACTED)
+            hide_next = False
+        elif arg.startswith("-") and (_SECRET_OPTION.match(name) or name == _SHORT_TOKEN):
+            if equals:
+                shown.append(f"{name}={REDACTED}")
+            else:
+                shown.append(arg)
+                hide_next = True
+        elif arg.startswith(_SHORT_TOKEN) and not arg.startswith("--") and len(arg) > 2:
+            shown.append(f"{_SHORT_TOKEN}{REDACTED}")  # -tSECRET
+        elif index == 0 and not arg.startswith("-"):
+            shown.append(REDACTED)
+        else:
+            shown.append(arg)
+    return shown
+
+
 class Redactor:
     """Removes secrets from text: configured secret values and credentials in URLs."""
 

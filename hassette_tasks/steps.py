@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hassette_tasks import uv
-from hassette_tasks.console import Console
+from hassette_tasks.console import Console, redact_args
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.errors import Failure, StartupError
@@ -276,7 +276,8 @@ def hand_off(settings: Settings, console: Console, args: list[str]):
     env, withheld = hassette_environment(os.environ, settings.apps_dir)
     if withheld:
         console.line(f"hand-off: start-up settings not passed to hassette: {', '.join(withheld)}")
-    console.line(f"handing off to hassette: {shlex.join([str(program), 'run', *args])}")
+    shown = shlex.join([str(program), "run", *redact_args(args)])
+    console.line(f"handing off to hassette: {shown}")
     os.execve(program, [str(program), "run", *args], env)
 
 

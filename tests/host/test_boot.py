@@ -163,3 +163,56 @@ def test_prune_setting_other_than_0_or_1_warns(layout):
     assert_ok(result)
     assert "HASSETTE__PRUNE_UV_CACHE" in result.stdout and "warning" in result.stdout
     assert "uv cache prune: complete" not in result.stdout
+
+
+START_UP_SETTINGS = {
+    "HASSETTE__INSTALL_DEPS": "1",
+    "HASSETTE__PRUNE_UV_CACHE": "0",
+    "HASSETTE__INSTALL_TIMEOUT": "300",
+    "HASSETTE__REQUIREMENTS_TIMEOUT": "120",
+    "HASSETTE__ON_FAILURE": "exit",
+    "HASSETTE__FORCE_INSTALL": "0",
+    "HASSETTE__APP_DIR": "/old/apps",
+}
+
+
+@pytest.mark.parametrize("task", ["boot", "start"])
+def test_hassette_is_handed_none_of_the_start_up_settings(layout, task):
+    env = {**START_UP_SETTINGS, "HASSETTE__TOKEN": "tok-123456", "HASSETTE__APPS__DIRECTORY": None}
+    result = layout.run(task, env=env)
+
+    ran = assert_ok(result)
+    handed = ran["env"]
+    # the layout's own settings (project dir, venv, constraints) are withheld too
+    assert not [name for name in handed if name in START_UP_SETTINGS], handed
+    for name in ("HASSETTE__PROJECT_DIR", "HASSETTE__VENV", "HASSETTE__CONSTRAINTS"):
+        assert name not in handed, handed
+    assert handed["HASSETTE__TOKEN"] == "tok-123456"
+    assert handed["HASSETTE__APPS__DIRECTORY"] == "/old/apps"
+    assert "hand-off: start-up settings not passed to hassette: " in result.stdout
+    assert "HASSETTE__APP_DIR, HASSETTE__CONSTRAINTS" in result.stdout
+
+
+def test_hassettes_own_settings_pass_untouched(layout):
+    result = layout.run("boot", env={"HASSETTE__DATA_DIR": "/d"})
+
+    handed = assert_ok(result)["env"]
+    assert handed["HASSETTE__APPS__DIRECTORY"] == str(layout.apps_dir)
+    assert handed["HASSETTE__CONFIG_DIR"] == str(layout.config_dir)
+    assert handed["HASSETTE__DATA_DIR"] == "/d"
+
+
+def test_without_an_apps_setting_hassette_gets_boots_default(layout):
+    result = layout.run("boot", env={"HASSETTE__APPS__DIRECTORY": None})
+
+    assert assert_ok(result)["env"]["HASSETTE__APPS__DIRECTORY"] == "/apps"
+
+
+def test_token_on_the_command_line_is_not_logged(layout):
+    result = layout.run("boot", "--", "--token", "cli-secret-99", "--dev-mode")
+
+    ran = assert_ok(result)
+    assert ran["argv"] == ["--token", "cli-secret-99", "--dev-mode"]
+    boots_lines = "\n".join(result.phase_lines()) + result.stderr
+    assert "cli-secret-99" not in boots_lines
+    assert "run --token '****' --dev-mode" in boots_lines

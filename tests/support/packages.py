@@ -20,8 +20,8 @@ from pathlib import Path
 UV_BUILD_REQUIRES = "uv_build>=0.9,<0.20"
 HASSETTE_VERSION = "0.60.0"
 
-# The stand-in hassette's command line: `run` prints its PID and argv as JSON and exits
-# with FAKE_HASSETTE_EXIT; `--version` prints the version like the real one.
+# The stand-in hassette's command line: `run` prints its PID, argv and the HASSETTE__
+# variables it was handed as JSON and exits with FAKE_HASSETTE_EXIT; `--version` prints the version like the real one.
 FAKE_HASSETTE_CLI = f'''\
 """Stand-in for hassette's command line (tests only)."""
 
@@ -38,7 +38,8 @@ def main() -> int:
         print(f"hassette {{VERSION}}", flush=True)
         return 0
     if args[:1] == ["run"]:
-        print(json.dumps({{"pid": os.getpid(), "argv": args[1:]}}), flush=True)
+        env = {{k: v for k, v in os.environ.items() if k.startswith("HASSETTE__")}}
+        print(json.dumps({{"pid": os.getpid(), "argv": args[1:], "env": env}}), flush=True)
         return int(os.environ.get("FAKE_HASSETTE_EXIT", "0"))
     print("usage: hassette run [ARGS...] | hassette --version", file=sys.stderr)
     return 2

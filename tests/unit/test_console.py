@@ -6,7 +6,7 @@ import io
 import re
 import time
 
-from hassette_tasks.console import Console, Redactor
+from hassette_tasks.console import Console, Redactor, redact_args
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.failure import show
 
@@ -154,3 +154,28 @@ def test_output_lines_are_indented_and_redacted():
     console = Console(env={"HASSETTE__TOKEN": "tok-tok-tok"}, stream=stream, started=0.0)
     console.output("Resolved 3 packages tok-tok-tok\n")
     assert stream.getvalue() == "    Resolved 3 packages ****\n"
+
+
+def test_secret_option_values_are_hidden_in_hassette_args():
+    args = ["--token", "abc123", "--app", "lights", "--api-key=k-999", "-t", "t-1", "-tT2"]
+    shown = redact_args(args)
+    assert shown == [
+        "--token",
+        "****",
+        "--app",
+        "lights",
+        "--api-key=****",
+        "-t",
+        "****",
+        "-t****",
+    ]
+    assert not {"abc123", "k-999", "t-1", "T2"} & set(" ".join(shown).split())
+
+
+def test_first_positional_is_hassettes_token():
+    assert redact_args(["my-long-lived-token", "--dev-mode"]) == ["****", "--dev-mode"]
+
+
+def test_plain_hassette_args_are_shown_as_given():
+    args = ["--version", "--config-dir", "/my config", "--app", "a,b"]
+    assert redact_args(args) == args
