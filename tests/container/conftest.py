@@ -34,6 +34,8 @@ PYTHON_VARIABLE = "HASSETTE_TASKS_PYTHON"
 INDEX_URL = "http://index:8000/simple"
 HANG_URL = "http://index-hang:8000/simple"
 ERROR_URL = "http://index-500:8000/simple"
+HOME_ASSISTANT_URL = "http://ha:8123"
+HOME_ASSISTANT_TOKEN = f"ha-token-{secrets.token_hex(8)}"
 HASSETTE_VERSION = "0.60.0"
 # a version no real dependency range of hassette allows
 CONFLICT_VERSION = "0.0.1"
@@ -159,6 +161,7 @@ def docker_setup(image, index_dir):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HASSETTE_TASKS_INDEX_DIR", str(index_dir))
         patch.setenv(IMAGE_VARIABLE, image)
+        patch.setenv("HASSETTE_TASKS_HA_TOKEN", HOME_ASSISTANT_TOKEN)
         yield ["up -d"]  # the variables stay set until `down` (docker_cleanup) has run
 
 
@@ -203,6 +206,17 @@ def _answers_500(url: str) -> bool:
         return False
 
 
+def _http_answers(url: str) -> bool:
+    """Any HTTP answer at all (an error status included) from URL."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class Index:
     network: str
@@ -241,6 +255,22 @@ def index(docker_services, docker_compose_project_name) -> Index:
     ).output.split()
     assert len(networks) == 1, networks
     return Index(networks[0], INDEX_URL, host_url)
+
+
+@dataclass(frozen=True)
+class HomeAssistant:
+    url: str  # as containers on the index's network see it
+    token: str
+
+
+@pytest.fixture(scope="session")
+def home_assistant(docker_services, index) -> HomeAssistant:
+    """The `ha` service (a stand-in Home Assistant), answering HTTP on its published port."""
+    port = docker_services.port_for("ha", 8123)
+    docker_services.wait_until_responsive(
+        check=lambda: _http_answers(f"http://127.0.0.1:{port}/api/"), timeout=60, pause=0.3
+    )
+    return HomeAssistant(HOME_ASSISTANT_URL, HOME_ASSISTANT_TOKEN)
 
 
 @pytest.fixture(scope="session")

@@ -153,3 +153,56 @@ def test_every_start_up_setting_at_once(containers, folders, make_project, base_
     assert "project install: complete" in first, first
     assert "requirements install: complete (1 file(s)" in first, first
     assert "project install: up to date" in second, second
+
+
+# An app of the user's that needs a package boot installs from /apps/requirements.txt.
+APP = """\
+from importlib.metadata import version
+
+import tinydep  # installed by boot; without it hassette cannot load this app
+
+from hassette import App, AppConfig
+
+
+class TinyApp(App[AppConfig]):
+    async def on_initialize(self) -> None:
+        self.logger.info(
+            "tiny app %s started with tinydep %s from %s",
+            self.app_config.instance_name,
+            version("tinydep"),
+            tinydep.__file__,
+        )
+"""
+HASSETTE_TOML = """\
+[apps.tiny]
+filename = "tiny_app.py"
+class_name = "TinyApp"
+config = { instance_name = "porch" }
+"""
+
+
+def test_an_app_using_a_package_boot_installed_starts(
+    containers, folders, base_env, home_assistant
+):
+    config = folders.make("config")
+    apps = folders.make("apps")
+    write(config / "hassette.toml", HASSETTE_TOML)
+    write(apps / "tiny_app.py", APP)
+    write(apps / "requirements.txt", "tinydep==1.0\n")
+    name = containers.create(
+        env={
+            **base_env,
+            "HASSETTE__TOKEN": home_assistant.token,
+            "HASSETTE__BASE_URL": home_assistant.url,
+            "HASSETTE__INSTALL_DEPS": "1",
+        },
+        mounts=[Mount(config, "/config", read_only=True), Mount(apps, "/apps", read_only=True)],
+    )
+
+    docker("start", name)
+    log = containers.wait_for_log(name, "tiny app porch started with tinydep 1.0", LIVE_WITHIN)
+    wait_live(containers, name)
+    stop_cleanly(containers, name)
+
+    assert "requirements install: complete (1 file(s)" in log, log
+    assert "/app/.venv/lib/python3." in log.split("started with tinydep 1.0 from", 1)[1], log

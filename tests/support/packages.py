@@ -21,7 +21,8 @@ UV_BUILD_REQUIRES = "uv_build>=0.9,<0.20"
 HASSETTE_VERSION = "0.60.0"
 
 # The stand-in hassette's command line: `run` prints its PID, argv and the HASSETTE__
-# variables it was handed as JSON and exits with FAKE_HASSETTE_EXIT; `--version` prints the version like the real one.
+# variables it was handed as JSON and exits with FAKE_HASSETTE_EXIT; `--version` prints
+# the version like the real one.
 FAKE_HASSETTE_CLI = f'''\
 """Stand-in for hassette's command line (tests only)."""
 
