@@ -132,7 +132,7 @@ def container(session: nox.Session) -> None:
 
 @nox.session(python=False, default=False)
 def demo(session: nox.Session) -> None:
-    """Build the 3.13 image and boot it on the bundled examples, showing every phase."""
+    """Build the 3.13 image and boot it on the bundled examples: a real hassette and its apps."""
     tag = build_image(session, DEMO_PYTHON)
     session.run(
         sys.executable,

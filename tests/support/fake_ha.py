@@ -54,16 +54,25 @@ CONFIG: dict[str, Any] = {
     "country": None,
     "language": "en",
 }
-STATES: list[dict[str, Any]] = [
-    {
-        "entity_id": "sun.sun",
-        "state": "above_horizon",
-        "attributes": {"friendly_name": "Sun"},
-        "last_changed": "2025-01-01T00:00:00+00:00",
-        "last_reported": "2025-01-01T00:00:00+00:00",
-        "last_updated": "2025-01-01T00:00:00+00:00",
+
+
+def _state(entity_id: str, state: str, name: str) -> dict[str, Any]:
+    stamp = "2025-01-01T00:00:00+00:00"
+    return {
+        "entity_id": entity_id,
+        "state": state,
+        "attributes": {"friendly_name": name},
+        "last_changed": stamp,
+        "last_reported": stamp,
+        "last_updated": stamp,
         "context": {"id": "01J00000000000000000000000", "parent_id": None, "user_id": None},
     }
+
+
+STATES: list[dict[str, Any]] = [
+    _state("sun.sun", "above_horizon", "Sun"),
+    _state("light.porch", "off", "Porch"),
+    _state("light.kitchen", "on", "Kitchen"),
 ]
 # Answers by command type; any other command gets ``None`` (HA's answer to most writes).
 RESULTS: dict[str, Any] = {
