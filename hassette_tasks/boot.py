@@ -81,6 +81,8 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     if dry_run:
         print_plan(settings, console, plan, args)
         return plan
+    if plan.installs:
+        steps.require_writable(app)
 
     installed = False
     cache_usable = steps.uv.use_cache_or_fall_back(console)

@@ -43,13 +43,28 @@ TODO = {
 }
 
 
-# sharper advice for an INSTALL failure whose cause uv's words make plain
+# sharper advice for an INSTALL failure whose cause uv's words make plain (first match wins)
 INSTALL_HINTS = (
     (
-        re.compile(r"Read-only file system", re.I),
+        re.compile(
+            r"Read-only file system.*(egg-info|editable)|(egg-info|editable).*Read-only"
+            r" file system",
+            re.I | re.S,
+        ),
         "uv had to write into a read-only folder: an editable (-e) install of a setuptools "
         "project writes NAME.egg-info into its source. Drop the -e (a plain path installs a "
         "copy), or mount that folder writable.",
+    ),
+    (
+        re.compile(r"Read-only file system", re.I),
+        "uv had to write into a read-only file system (its words below name the path). "
+        "Mount that folder writable, or drop --read-only / read_only: true from the "
+        "container (a --tmpfs /tmp is fine).",
+    ),
+    (
+        re.compile(r"Permission denied", re.I),
+        f"uv was refused writing a file (its words below name it): the container runs as "
+        f"uid {os.getuid()}, which may not own it. Run it as the image's user (uid 1000).",
     ),
     (
         re.compile(r"No such file or directory|Distribution not found at|File not found", re.I),
@@ -58,6 +73,50 @@ INSTALL_HINTS = (
         "visible: mount what it points to, or install it from an index.",
     ),
 )
+
+DERIVED_IMAGE = (
+    "or install the packages when you build an image of your own (FROM this image, COPY "
+    "your project or requirements, RUN hassette-tasks boot --dry-run to see the plan, then "
+    "RUN hassette-tasks install-locked / install-reqs) and start that one."
+)
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def require_writable(app: AppEnvironment) -> None:
+    """Before uv runs: can this user write the app venv? A banner that says why not.
+
+    A read-only root file system (docker run --read-only) and a foreign uid (docker run
+    --user, OpenShift's arbitrary uids) both end in uv's `failed to create directory`
+    otherwise, with the cause buried in its output.
+    """
+    for folder in (app.site_packages, app.venv / "bin"):
+        if os.access(folder, os.W_OK | os.X_OK):
+            continue
+        if _read_only(folder):
+            raise StartupError(
+                Failure.NOT_WRITABLE,
+                f"the app environment {app.venv} is on a read-only file system, so boot "
+                "cannot install your packages into it.",
+                "The container runs with a read-only root file system (docker run "
+                "--read-only, or read_only: true in compose). Drop that (a --tmpfs /tmp "
+                f"may stay), {DERIVED_IMAGE}",
+            )
+        owner = folder.stat().st_uid
+        raise StartupError(
+            Failure.NOT_WRITABLE,
+            f"the app environment {app.venv} cannot be written by this container's user "
+            f"(uid {os.getuid()}): {folder} belongs to uid {owner}.",
+            f"Run the container as uid {owner} (drop --user, or docker run --user {owner}); "
+            "for platforms that pick a uid of their own (OpenShift), make /app/.venv "
+            "group-writable for gid 0 in an image of your own (chgrp -R 0 /app/.venv && "
+            f"chmod -R g=u /app/.venv); {DERIVED_IMAGE}",
+        )
 
 
 def install_todo(output: str) -> str:
@@ -127,6 +186,7 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
     started = time.monotonic()
     console.line(f"project install: starting ({project_dir / 'uv.lock'})")
     constraints = settings.require_constraints()
+    require_writable(app)
     check_path_dependencies(project_dir)
     timeout = settings.install_timeout
     with private_workdir() as work:
@@ -166,6 +226,7 @@ def install_requirements(
         console.line("requirements install: complete (0 file(s))")
         return
     constraints = settings.require_constraints()
+    require_writable(app)
     console.line(f"requirements install: starting ({len(discovery.files)} file(s))")
     for path in discovery.files:
         console.line(f"Installing requirements from {path} (with constraints)...")
