@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 
 from hassette_tasks import environment, state, steps
-from hassette_tasks.console import Console, redact_args
+from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
 from hassette_tasks.project import LOCK, PYPROJECT, ProjectKind, kind
@@ -194,7 +193,7 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
     )
     prune = "would run alongside hassette" if settings.prune_cache else "disabled"
     say(f"plan: uv cache prune: {prune}")
-    command = shlex.join([str(settings.venv / "bin" / "hassette"), "run", *redact_args(args)])
+    command = hassette_run_line(str(settings.venv / "bin" / "hassette"), args)
     say(f"plan: hand-off: would exec {command}")
 
 

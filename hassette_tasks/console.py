@@ -66,6 +66,20 @@ def redact_args(args: Iterable[str]) -> list[str]:
     return shown
 
 
+def hassette_run_line(program: str, args: Iterable[str]) -> str:
+    """`PROGRAM run ARGS` as a shell would read it, secret values shown as a bare ****."""
+    import shlex
+
+    words = [shlex.quote(program), "run"]
+    for word in redact_args(args):
+        prefix = word.removesuffix(REDACTED)
+        if prefix != word:
+            words.append((shlex.quote(prefix) if prefix else "") + REDACTED)
+        else:
+            words.append(shlex.quote(word))
+    return " ".join(words)
+
+
 class Redactor:
     """Removes secrets from text: configured secret values and credentials in URLs."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import sys
 import tempfile
 import time
@@ -12,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hassette_tasks import uv
-from hassette_tasks.console import Console, redact_args
+from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.errors import Failure, StartupError
@@ -337,8 +336,7 @@ def hand_off(settings: Settings, console: Console, args: list[str]):
     env, withheld = hassette_environment(os.environ, settings.apps_dir)
     if withheld:
         console.line(f"hand-off: start-up settings not passed to hassette: {', '.join(withheld)}")
-    shown = shlex.join([str(program), "run", *redact_args(args)])
-    console.line(f"handing off to hassette: {shown}")
+    console.line(f"handing off to hassette: {hassette_run_line(str(program), args)}")
     os.execve(program, [str(program), "run", *args], env)
 
 

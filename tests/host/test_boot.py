@@ -215,4 +215,4 @@ def test_token_on_the_command_line_is_not_logged(layout):
     assert ran["argv"] == ["--token", "cli-secret-99", "--dev-mode"]
     boots_lines = "\n".join(result.phase_lines()) + result.stderr
     assert "cli-secret-99" not in boots_lines
-    assert "run --token '****' --dev-mode" in boots_lines
+    assert "run --token **** --dev-mode" in boots_lines
