@@ -7,7 +7,11 @@ from enum import Enum
 
 
 class Failure(Enum):
-    """Each kind of fatal failure; the value is (exit code, banner title)."""
+    """Each kind of fatal failure; the value is (exit code, banner title).
+
+    A stop signal is not among them: its exit code is 128 + the signal's number (see
+    `Interrupted`), so it depends on the signal, not on the kind.
+    """
 
     CONFIG = (2, "CONFIGURATION ERROR")
     EXPORT = (3, "EXPORT FAILED")
@@ -19,7 +23,6 @@ class Failure(Enum):
     PATH_DEPENDENCY = (9, "LOCAL PATH DEPENDENCY OUTSIDE THE PROJECT")
     IMAGE = (10, "HASSETTE NOT INSTALLED")
     DISK_FULL = (11, "NO SPACE LEFT")
-    INTERRUPTED = (143, "INTERRUPTED")
 
     @property
     def exit_code(self) -> int:
@@ -46,7 +49,7 @@ class StartupError(Exception):
 class ConfigError(StartupError):
     """A bad setting, found before anything is installed."""
 
-    def __init__(self, variable: str, problem: str, todo: str = ""):
+    def __init__(self, variable: str, problem: str, todo: str = "") -> None:
         super().__init__(
             Failure.CONFIG, f"{variable}: {problem}", todo or f"Fix {variable} and restart."
         )
@@ -56,6 +59,11 @@ class ConfigError(StartupError):
 class Interrupted(BaseException):
     """SIGTERM or SIGINT arrived; unwinds so temporary files are removed and uv is stopped."""
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as a shell reports a process the signal ended."""
+        return 128 + self.signum
