@@ -1,4 +1,4 @@
-"""discovery.find_requirements: fd's rules as DESIGN.md step 3 states them.
+"""discovery.find_requirements: fd's rules as step 3 of docs/contract.md states them.
 
 Expected results were checked against fdfind 8.6.0 (`fd --max-depth 5 --type f
 '^requirements\\.txt$'`) on the same trees.
