@@ -1,4 +1,4 @@
-"""`boot`: the flowchart of DESIGN.md, from environment check to hand-off."""
+"""`boot`: the start-up flowchart (docs/contract.md), from environment check to hand-off."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Find requirements.txt files the way the old image's `fd` call did.
 
-Rules (DESIGN.md step 3): the exact name `requirements.txt`, at most 5 levels deep
+Rules (docs/contract.md, step 3): the exact name `requirements.txt`, at most 5 levels deep
 (`root/requirements.txt` is depth 1), hidden files and folders skipped, `.ignore` and
 `.fdignore` files honoured everywhere and `.gitignore` inside a git work tree, empty
 files skipped, no symlink followed out of the tree, each file once, in sorted order.
@@ -12,6 +12,11 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathspec import PathSpec
+    from pathspec.pattern import Pattern
 
 REQUIREMENTS_NAME = "requirements.txt"
 MAX_DEPTH = 5
@@ -31,7 +36,7 @@ class Discovery:
 @dataclass
 class _Layer:
     base: Path
-    spec: object  # pathspec.PathSpec
+    spec: PathSpec[Pattern]
 
 
 def _in_git_work_tree(path: Path) -> bool:
@@ -60,7 +65,7 @@ def _read_layer(folder: Path, use_gitignore: bool) -> _Layer | None:
 def _ignored(path: Path, is_dir: bool, layers: list[_Layer]) -> bool:
     for layer in reversed(layers):  # the deepest ignore file decides first
         relative = path.relative_to(layer.base).as_posix() + ("/" if is_dir else "")
-        verdict = layer.spec.check_file(relative).include
+        verdict: bool | None = layer.spec.check_file(relative).include
         if verdict is not None:
             return verdict
     return False

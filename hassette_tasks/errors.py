@@ -7,7 +7,11 @@ from enum import Enum
 
 
 class Failure(Enum):
-    """Each kind of fatal failure; the value is (exit code, banner title)."""
+    """Each kind of fatal failure; the value is (exit code, banner title).
+
+    A stop signal is not among them: its exit code is 128 + the signal's number (see
+    `Interrupted`), so it depends on the signal, not on the kind.
+    """
 
     CONFIG = (2, "CONFIGURATION ERROR")
     EXPORT = (3, "EXPORT FAILED")
@@ -20,7 +24,6 @@ class Failure(Enum):
     IMAGE = (10, "HASSETTE NOT INSTALLED")
     DISK_FULL = (11, "NO SPACE LEFT")
     NOT_WRITABLE = (12, "APP ENVIRONMENT NOT WRITABLE")
-    INTERRUPTED = (143, "INTERRUPTED")
 
     @property
     def exit_code(self) -> int:
@@ -47,7 +50,7 @@ class StartupError(Exception):
 class ConfigError(StartupError):
     """A bad setting, found before anything is installed."""
 
-    def __init__(self, variable: str, problem: str, todo: str = ""):
+    def __init__(self, variable: str, problem: str, todo: str = "") -> None:
         super().__init__(
             Failure.CONFIG, f"{variable}: {problem}", todo or f"Fix {variable} and restart."
         )
@@ -57,6 +60,11 @@ class ConfigError(StartupError):
 class Interrupted(BaseException):
     """SIGTERM or SIGINT arrived; unwinds so temporary files are removed and uv is stopped."""
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as a shell reports a process the signal ended."""
+        return 128 + self.signum

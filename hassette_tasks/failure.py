@@ -5,23 +5,25 @@ from __future__ import annotations
 import errno
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from types import FrameType
 
 from invoke.exceptions import Exit
 
+from hassette_tasks import settings
 from hassette_tasks.console import Console
-from hassette_tasks.errors import Failure, Interrupted, StartupError
+from hassette_tasks.errors import ConfigError, Failure, Interrupted, StartupError
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _raise_interrupted(signum, _frame):
+def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
 @contextmanager
-def stop_signals_unwind():
+def stop_signals_unwind() -> Iterator[None]:
     """SIGTERM/SIGINT unwind the stack (uv stopped, temporary files removed) instead of killing."""
     previous = {sig: signal.signal(sig, _raise_interrupted) for sig in STOP_SIGNALS}
     try:
@@ -31,11 +33,15 @@ def stop_signals_unwind():
             signal.signal(sig, handler)
 
 
+def _banner(console: Console, title: str, what: str, todo: str, output: str = "") -> None:
+    body = [f"What happened: {what}"]
+    if todo:
+        body.append(f"What to do: {todo}")
+    console.banner(title, body, output)
+
+
 def show(error: StartupError, console: Console) -> None:
-    body = [f"What happened: {error.what}"]
-    if error.todo:
-        body.append(f"What to do: {error.todo}")
-    console.banner(error.failure.title, body, error.output)
+    _banner(console, error.failure.title, error.what, error.todo, error.output)
 
 
 def from_os_error(error: OSError) -> StartupError:
@@ -55,15 +61,21 @@ def from_os_error(error: OSError) -> StartupError:
     )
 
 
-def on_failure_mode(env=None) -> str:
-    value = (os.environ if env is None else env).get("HASSETTE__ON_FAILURE", "exit")
-    value = value.strip().lower()
-    return "halt" if value == "halt" else "exit"
+def halt_requested(env: Mapping[str, str] | None = None) -> bool:
+    """HASSETTE__ON_FAILURE=halt, read as settings.load reads it.
+
+    Read again here because the failure being shown may be a bad setting, found before
+    any Settings existed; an unknown value is itself such an error, and it exits.
+    """
+    try:
+        return settings.on_failure(env) == "halt"
+    except ConfigError:
+        return False
 
 
 def halt(console: Console, code: int) -> None:
     """Stay alive and idle until SIGTERM/SIGINT, then exit with the failure's code."""
-    stopped = []
+    stopped: list[int] = []
     for sig in STOP_SIGNALS:
         signal.signal(sig, lambda signum, _frame: stopped.append(signum))
     console.line(
@@ -80,7 +92,7 @@ def guarded(
     console_factory: Callable[[], Console],
     body: Callable[[Console], object],
     halt_on_failure: bool = False,
-):
+) -> object:
     """Run BODY; turn a StartupError or a stop signal into a banner and an exit code."""
     console = console_factory()
     try:
@@ -93,7 +105,7 @@ def guarded(
         show(error, console)
         code = error.failure.exit_code
         if halt_on_failure:
-            if on_failure_mode() == "halt":
+            if halt_requested():
                 halt(console, code)
             else:
                 console.line(
@@ -103,13 +115,11 @@ def guarded(
         raise Exit(code=code) from None
     except Interrupted as stop:
         name = signal.Signals(stop.signum).name
-        show(
-            StartupError(
-                Failure.INTERRUPTED,
-                f"stopped by {name} before the start-up finished; temporary files "
-                "were removed and nothing was recorded as installed.",
-                "Nothing to fix: the next start installs again.",
-            ),
+        _banner(
             console,
+            "INTERRUPTED",
+            f"stopped by {name} before the start-up finished; temporary files "
+            "were removed and nothing was recorded as installed.",
+            "Nothing to fix: the next start installs again.",
         )
-        raise Exit(code=128 + stop.signum) from None
+        raise Exit(code=stop.exit_code) from None

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hassette_tasks.errors import ConfigError
 
@@ -118,6 +119,19 @@ class Settings:
         return path
 
 
+def on_failure(env: Mapping[str, str] | None = None, override: str | None = None) -> str:
+    """`exit` or `halt`, from OVERRIDE or HASSETTE__ON_FAILURE (any case, blank is `exit`).
+
+    Raises ConfigError for any other value.
+    """
+    env = os.environ if env is None else env
+    name = "HASSETTE__ON_FAILURE"
+    value = (override or env.get(name) or DEFAULTS[name]).strip().lower()
+    if value not in ON_FAILURE_CHOICES:
+        raise ConfigError(name, f"{value!r} is not one of {', '.join(ON_FAILURE_CHOICES)}")
+    return value
+
+
 def _switch(env: Mapping[str, str], name: str, warnings: list[str], enable_only: bool) -> bool:
     """`1` is on and `0` is off; anything else is off, with a warning that says so."""
     raw = env.get(name, DEFAULTS[name]).strip()
@@ -143,12 +157,12 @@ def _timeout(env: Mapping[str, str], name: str, override: int | str | None) -> T
     return Timeout(name, raw)
 
 
-def _path(env: Mapping[str, str], name: str, override: str | os.PathLike | None) -> Path:
+def _path(env: Mapping[str, str], name: str, override: str | os.PathLike[str] | None) -> Path:
     raw = str(override) if override is not None else env.get(name, "") or DEFAULTS[name]
     return Path(raw)
 
 
-def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
+def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Read settings from the environment; a non-None override (a task flag) wins.
 
     Raises ConfigError naming the variable for a value that cannot be used.
@@ -168,10 +182,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
             )
             if apps_override is None:
                 apps_override = env[OLD_APPS_DIR]
-    on_failure = overrides.get("on_failure") or env.get("HASSETTE__ON_FAILURE") or "exit"
-    on_failure = on_failure.strip().lower()
-    if on_failure not in ON_FAILURE_CHOICES:
-        raise ConfigError("HASSETTE__ON_FAILURE", f"{on_failure!r} is not one of exit, halt")
+    on_failure_choice = on_failure(env, overrides.get("on_failure"))
 
     def switch(name: str, key: str, enable_only: bool) -> bool:
         value = overrides.get(key)
@@ -193,7 +204,7 @@ def load(env: Mapping[str, str] | None = None, **overrides) -> Settings:
         requirements_timeout=_timeout(
             env, "HASSETTE__REQUIREMENTS_TIMEOUT", overrides.get("requirements_timeout")
         ),
-        on_failure=on_failure,
+        on_failure=on_failure_choice,
         force_install=switch("HASSETTE__FORCE_INSTALL", "force_install", True),
         warnings=warnings,
     )

@@ -3,13 +3,54 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from invoke import task
+from invoke.context import Context
+from invoke.tasks import Task
 
 from hassette_tasks import settings as settings_module
 from hassette_tasks.console import Console
 from hassette_tasks.failure import guarded
+from hassette_tasks.settings import Settings
+
+# One letter means one flag in every task. invoke's own short flags take each flag's
+# first free letter per task, so the same letter came to mean different flags in
+# different tasks; here they come from this table instead. A flag not listed has none
+# (--config-dir: -c is --constraints).
+SHORT_FLAGS = {
+    "apps_dir": "a",
+    "constraints": "c",
+    "dry_run": "d",
+    "force": "f",
+    "list": "l",
+    "output": "o",
+    "project_dir": "p",
+    "root": "r",
+    "timeout": "t",
+    "venv": "v",
+}
+
+
+class _Task(Task[Any]):
+    """An invoke task whose short flags come from SHORT_FLAGS."""
+
+    def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
+        opts = super().arg_opts(name, default, taken_names)
+        if name in SHORT_FLAGS:
+            opts["names"] = [*opts["names"], SHORT_FLAGS[name]]
+        return opts
+
+
+def task(**options: Any) -> Callable[[Callable[..., None]], _Task]:
+    """invoke's `@task(...)`, with short flags from SHORT_FLAGS only."""
+
+    def decorate(body: Callable[..., None]) -> _Task:
+        return _Task(body, auto_shortflags=False, **options)
+
+    return decorate
+
 
 PATH_HELP = {
     "venv": "the app's virtual environment (HASSETTE__VENV, default /app/.venv)",
@@ -33,11 +74,11 @@ def hassette_args() -> list[str]:
     return argv[argv.index("--") + 1 :] if "--" in argv else []
 
 
-def _settings(**overrides):
+def _settings(**overrides: Any) -> Settings:
     return settings_module.load(**overrides)
 
 
-def _emit(console, task_name: str, text: str, output: str | None) -> None:
+def _emit(console: Console, task_name: str, text: str, output: str | None) -> None:
     """TEXT to stdout, or to OUTPUT through a temporary file, so a reader never sees half."""
     if not output:
         sys.stdout.write(text)
@@ -52,8 +93,8 @@ def _emit(console, task_name: str, text: str, output: str | None) -> None:
     console.line(f"{task_name}: wrote {output}")
 
 
-def _run(body, halt_on_failure: bool = False):
-    return guarded(Console, body, halt_on_failure)
+def _run(body: Callable[[Console], object], halt_on_failure: bool = False) -> None:
+    guarded(Console, body, halt_on_failure)
 
 
 @task(
@@ -64,11 +105,17 @@ def _run(body, halt_on_failure: bool = False):
         output="write the requirements list to this file (stdout without it)",
     )
 )
-def export(c, project_dir=None, output=None, venv=None, timeout=None):
+def export(
+    c: Context,
+    project_dir: str | None = None,
+    output: str | None = None,
+    venv: str | None = None,
+    timeout: str | None = None,
+) -> None:
     """Print the locked project's dependencies as a flat requirements list (uv export)."""
     from hassette_tasks import steps
 
-    def body(console):
+    def body(console: Console) -> None:
         cfg = _settings(project_dir=project_dir, venv=venv, install_timeout=timeout)
         python = cfg.python if cfg.python.exists() else None
         text = steps.export_locked(cfg.project_dir, console, cfg.install_timeout, python)
@@ -78,11 +125,18 @@ def export(c, project_dir=None, output=None, venv=None, timeout=None):
 
 
 @task(help=_help("project_dir", "venv", "constraints", "timeout", "dry_run"))
-def install_locked(c, project_dir=None, venv=None, constraints=None, timeout=None, dry_run=False):
+def install_locked(
+    c: Context,
+    project_dir: str | None = None,
+    venv: str | None = None,
+    constraints: str | None = None,
+    timeout: str | None = None,
+    dry_run: bool = False,
+) -> None:
     """Install the locked project (pyproject.toml + uv.lock) into the app venv."""
     from hassette_tasks import environment, project, steps
 
-    def body(console):
+    def body(console: Console) -> None:
         cfg = _settings(
             project_dir=project_dir, venv=venv, constraints=constraints, install_timeout=timeout
         )
@@ -118,13 +172,19 @@ def install_locked(c, project_dir=None, venv=None, constraints=None, timeout=Non
     ),
 )
 def install_reqs(
-    c, root=None, list=False, venv=None, constraints=None, timeout=None, dry_run=False
-):
+    c: Context,
+    root: list[str] | None = None,
+    list: bool = False,
+    venv: str | None = None,
+    constraints: str | None = None,
+    timeout: str | None = None,
+    dry_run: bool = False,
+) -> None:
     """Find requirements.txt files (5 levels deep) and install each with constraints."""
     from hassette_tasks import environment, steps
     from hassette_tasks.discovery import find_requirements
 
-    def body(console):
+    def body(console: Console) -> None:
         cfg = _settings(venv=venv, constraints=constraints, requirements_timeout=timeout)
         roots = [Path(r) for r in root] if root else cfg.requirements_roots
         discovery = find_requirements(roots)
@@ -141,8 +201,8 @@ def install_reqs(
     _run(body)
 
 
-@task
-def prune(c):
+@task()
+def prune(c: Context) -> None:
     """Prune uv's cache (uv cache prune); a failure is only a warning."""
     from hassette_tasks import steps
 
@@ -150,7 +210,7 @@ def prune(c):
 
 
 @task(help=_help("venv"))
-def start(c, venv=None):
+def start(c: Context, venv: str | None = None) -> None:
     """Replace this process with `hassette run ARGS` (ARGS after `--`)."""
     from hassette_tasks import steps
 
@@ -169,19 +229,19 @@ def start(c, venv=None):
     )
 )
 def boot(
-    c,
-    dry_run=False,
-    force=False,
-    project_dir=None,
-    apps_dir=None,
-    config_dir=None,
-    venv=None,
-    constraints=None,
-):
+    c: Context,
+    dry_run: bool = False,
+    force: bool = False,
+    project_dir: str | None = None,
+    apps_dir: str | None = None,
+    config_dir: str | None = None,
+    venv: str | None = None,
+    constraints: str | None = None,
+) -> None:
     """Install the user's project and requirements, prune, then become `hassette run ARGS`."""
     from hassette_tasks import boot as flow
 
-    def body(console):
+    def body(console: Console) -> None:
         cfg = _settings(
             project_dir=project_dir,
             apps_dir=apps_dir,
@@ -196,11 +256,11 @@ def boot(
 
 
 @task(help=_help("venv", output="write the constraints to this file (stdout without it)"))
-def constraints(c, venv=None, output=None):
+def constraints(c: Context, venv: str | None = None, output: str | None = None) -> None:
     """Write constraints from the installed hassette's declared dependency ranges."""
     from hassette_tasks.constraints import generate
 
-    def body(console):
+    def body(console: Console) -> None:
         _emit(console, "constraints", generate(_settings(venv=venv).venv), output)
 
     _run(body)

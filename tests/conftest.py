@@ -38,7 +38,8 @@ def wheels(tmp_path_factory, fixture_uv_env) -> Path:
 def build_backends() -> Path:
     """The folder with a setuptools wheel (for projects without [build-system]).
 
-    Fails rather than skips: without it a documented case (DESIGN.md) goes untested.
+    Fails rather than skips: without it a documented case (a project without
+    [build-system], docs/contract.md) goes untested.
     """
     value = os.environ.get(BUILD_BACKENDS_VARIABLE)
     hint = (

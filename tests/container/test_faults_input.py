@@ -442,23 +442,28 @@ def test_symlink_loops_in_the_apps_folder_do_not_stop_the_boot(
 # --- the uv cache and temporary files
 
 
-def test_root_owned_cache_volume_installs_without_a_cache(containers, folders, base_env):
+def test_cache_volume_the_container_cannot_write_installs_without_a_cache(
+    containers, folders, base_env
+):
+    """What a root-owned cache volume is to the container's uid 1000, whoever owns it here."""
     config = folders.make("config")
     write(config / "requirements.txt", "tinydep\n")
-    cache = folders.make("uv cache")  # owned by the host's root: the tests run as root
+    cache = folders.make("uv cache")
 
     (boot,) = boot_and_look(
         containers,
         env={**base_env, **ON},
         mounts=[ro(config, "/config"), Mount(cache, "/uv_cache")],
-        prepare=lambda: cache.chmod(0o755),  # `create` opened it for writing
+        # after `create`, which opened it for writing: now only root may write, and the
+        # container's user is not root
+        prepare=lambda: cache.chmod(0o555),
     )
 
     boot.assert_handed_off()
-    assert cache.stat().st_uid == 0
     assert "the uv cache /uv_cache is not writable by uid 1000" in boot.output, boot.describe()
     assert "uv cache prune: skipped" in boot.output, boot.describe()
     assert boot.added == {"tinydep": "1.0"}
+    assert list(cache.iterdir()) == [], "the install wrote into the unwritable cache"
 
 
 # while the install hangs: the private folder's mode and owner, then that of its project copy

@@ -54,3 +54,37 @@ def test_help_documents_every_flag(layout, name):
     assert set(flags) == expected, result.describe()
     for flag, text in flags.items():
         assert len(text) > 10, f"invoke --help {name}: {flag} has no real help: {text!r}"
+
+
+def short_flags(help_text: str) -> dict[str, str]:
+    """{-x: --long} from the Options section of `invoke --help TASK`."""
+    options = help_text.split("Options:", 1)[1]
+    return dict(re.findall(r"^  (-\w)(?: \w+)?, (--[\w-]+)", options, flags=re.MULTILINE))
+
+
+def test_a_short_flag_means_the_same_in_every_task(layout):
+    meanings: dict[str, dict[str, list[str]]] = {}  # -x: {--long: [tasks]}
+    for name in TASKS:
+        result = layout.run("--help", name)
+        assert result.exit_code == 0, result.describe()
+        for short, long in short_flags(result.stdout).items():
+            meanings.setdefault(short, {}).setdefault(long, []).append(name)
+
+    clashes = {short: longs for short, longs in meanings.items() if len(longs) > 1}
+    assert not clashes, f"one letter, several flags: {clashes}"
+    # the flags shared by several tasks have their letter everywhere they exist
+    assert meanings["-c"] == {"--constraints": ["boot", "install-locked", "install-reqs"]}
+    assert meanings["-o"] == {"--output": ["constraints", "export"]}
+
+
+def test_boot_short_c_names_the_constraints_file(layout):
+    """`boot -c FILE` is --constraints, as in install-locked and install-reqs."""
+    (layout.apps_dir / "requirements.txt").write_text("appliba\n")
+    other = layout.root / "other constraints.txt"
+    other.write_text("appliba>=1\n")
+
+    result = layout.run("boot", "--dry-run", "-c", str(other), env={"HASSETTE__INSTALL_DEPS": "1"})
+
+    assert result.exit_code == 0, result.describe()
+    assert f"with -c {other}" in result.stdout, result.describe()
+    assert f"with -c {layout.constraints}" not in result.stdout, result.describe()

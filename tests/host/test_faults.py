@@ -166,7 +166,7 @@ def test_sigterm_during_install_stops_promptly_and_the_next_boot_completes(
     locked_project(layout, fixture_uv_env)
     running = layout.spawn("boot", env=from_index(f"{hang_index.url}/simple"))
     running.wait_for("locked package(s) with constraints")
-    time.sleep(0.5)  # uv is now waiting on the silent index
+    hang_index.wait_for_connection(timeout=30)  # uv is now waiting on the silent index
     assert layout.leftover_temp_dirs(), "the install should be using a private temp dir"
 
     stopped_at = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -42,6 +43,18 @@ def test_hang_mode_never_answers_until_stopped():
     started = time.monotonic()
     server.wait()
     assert time.monotonic() - started < 1
+
+
+def test_hang_mode_says_when_a_client_is_waiting():
+    with index_server.IndexServer("hang", lifetime=30) as server:
+        with pytest.raises(AssertionError, match="nobody connected"):
+            server.wait_for_connection(timeout=0.2)
+        client = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        with client:
+            server.wait_for_connection(timeout=5)
+            client.settimeout(0.5)
+            with pytest.raises(TimeoutError):
+                client.recv(1)  # connected, and no answer
 
 
 def test_serve_mode_serves_a_pep_503_tree(wheels, tmp_path):

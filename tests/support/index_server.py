@@ -9,7 +9,8 @@ lifetime: a forgotten server stops by itself.
 Modes:
   serve     files from a folder (a PEP 503 tree from packages.write_simple_index;
             a corrupt wheel is just a bad file in that folder)
-  hang      accept connections and never answer (until the lifetime ends)
+  hang      accept connections and never answer (until the lifetime ends); in-process,
+            `wait_for_connection()` returns once a client is connected and waiting
   error500  answer every request with 500 Internal Server Error
 """
 
@@ -33,6 +34,7 @@ class _Server(http.server.ThreadingHTTPServer):
 
     def __init__(self, address, handler, stop: threading.Event):
         self.stop_event = stop
+        self.connected = threading.Event()  # set by the hanging handler for each client
         super().__init__(address, handler)
 
     def handle_error(self, request, client_address):
@@ -47,6 +49,7 @@ class _FolderHandler(http.server.SimpleHTTPRequestHandler):
 class _HangHandler(http.server.BaseHTTPRequestHandler):
     def handle(self):
         # read nothing, answer nothing; hold the connection until the server stops
+        self.server.connected.set()
         self.server.stop_event.wait()
 
     def log_message(self, format, *args):
@@ -131,6 +134,13 @@ class IndexServer:
     def wait(self) -> None:
         """Block until the server stopped (by `stop()` or its lifetime)."""
         self._stop.wait()
+
+    def wait_for_connection(self, timeout: float) -> None:
+        """Mode hang: block until a client is connected and left waiting for an answer."""
+        if self.mode != "hang":
+            raise ValueError("only mode 'hang' tracks its connections")
+        if not self._server.connected.wait(timeout):
+            raise AssertionError(f"nobody connected to the hanging index within {timeout}s")
 
     def __enter__(self) -> IndexServer:
         return self.start()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -73,8 +72,3 @@ def tree(tmp_path):
         return base
 
     return factory
-
-
-@pytest.fixture
-def running_as_root() -> bool:
-    return os.geteuid() == 0

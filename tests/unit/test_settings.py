@@ -1,4 +1,4 @@
-"""settings.load and Settings.require_constraints: DESIGN.md's configuration table."""
+"""settings.load and Settings.require_constraints: the settings table of docs/contract.md."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from hassette_tasks import failure
 from hassette_tasks.errors import ConfigError, Failure
 from hassette_tasks.settings import hassette_environment, load
 
 
-def test_defaults_are_designs_table():
+def test_defaults_are_the_documented_table():
     settings = load({})
     assert settings.project_dir == Path("/apps")
     assert settings.apps_dir == Path("/apps")
@@ -321,3 +322,21 @@ def test_hassette_gets_the_apps_folder_boot_searched():
     handed, withheld = hassette_environment({}, load({}).apps_dir)
     assert handed == {"HASSETTE__APPS__DIRECTORY": "/apps"}
     assert withheld == []
+
+
+@pytest.mark.parametrize(
+    ("env", "halts"),
+    [
+        ({}, False),
+        ({"HASSETTE__ON_FAILURE": ""}, False),
+        ({"HASSETTE__ON_FAILURE": "exit"}, False),
+        ({"HASSETTE__ON_FAILURE": " HALT "}, True),
+        # an unknown value is the configuration error being shown: it exits
+        ({"HASSETTE__ON_FAILURE": "stay"}, False),
+    ],
+)
+def test_halt_is_decided_as_settings_read_it(env, halts):
+    """A failure before Settings exist (a bad timeout) still reads HASSETTE__ON_FAILURE."""
+    assert failure.halt_requested(env) is halts
+    if halts:
+        assert load(env).on_failure == "halt"
