@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import re
+import subprocess
+import tarfile
+import zipfile
+from pathlib import Path
 
 import pytest
 
-from tests.container.dockerrun import Mount, docker, write
+from tests.container.dockerrun import DOCKER, Mount, docker, write
 from tests.support import packages
 
 pytestmark = pytest.mark.docker
@@ -151,3 +158,81 @@ def test_pylock_cannot_downgrade_hassettes_dependencies(
 
     assert run.exit_code == 4, run.describe()
     assert "DEPENDENCY CONFLICT" in run.output
+
+
+def repack_installed(image: str, name: str, version: str, new_version: str, out: Path) -> Path:
+    """A wheel of NAME as the image installed it, labelled NEW_VERSION: the image's own code
+    under another version number (the index here has no real copy of any hassette
+    dependency, and the image's version must come back from somewhere)."""
+    module = name.replace("-", "_")
+    dist_info = f"{module}-{version}.dist-info"
+    result = subprocess.run(
+        [
+            DOCKER,
+            "run",
+            "--rm",
+            "--entrypoint",
+            "sh",
+            image,
+            "-c",
+            f"cd /app/.venv/lib/python3.*/site-packages && tar -c {module} {dist_info}",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    new_info = f"{module}-{new_version}.dist-info"
+    wheel = out / f"{module}-{new_version}-py3-none-any.whl"
+    out.mkdir(parents=True, exist_ok=True)
+    record = []
+    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as tar, zipfile.ZipFile(wheel, "w") as zf:
+        for member in tar.getmembers():
+            parts = member.name.split("/")
+            if not member.isfile() or "__pycache__" in parts:
+                continue
+            if parts[0] == dist_info:
+                if parts[-1] in ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json"):
+                    continue
+                parts[0] = new_info
+            data = tar.extractfile(member).read()
+            if parts[-1] == "METADATA":
+                data = re.sub(rb"(?m)^Version: .*$", f"Version: {new_version}".encode(), data)
+            path = "/".join(parts)
+            zf.writestr(path, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            record.append(f"{path},sha256={digest.decode()},{len(data)}")
+        record.append(f"{new_info}/RECORD,,")
+        zf.writestr(f"{new_info}/RECORD", "\n".join(record) + "\n")
+    return wheel
+
+
+def test_the_image_version_comes_back_when_the_upgrading_requirement_goes(
+    containers, folders, base_env, image
+):
+    # tomli-w: one of hassette's own (pure Python); the constraints allow >=1.2.0
+    wheels = folders.make("wheels")
+    repack_installed(image, "tomli-w", "1.2.0", "1.2.0", wheels)
+    repack_installed(image, "tomli-w", "1.2.0", "1.3.0", wheels)
+    config = folders.make("config")
+    requirements = write(config / "requirements.txt", "tomli-w>=1.3\n")
+    spec = {
+        "env": {**base_env, "HASSETTE__INSTALL_DEPS": "1", "UV_FIND_LINKS": "/wheels"},
+        "mounts": [
+            Mount(config, "/config", read_only=True),
+            Mount(wheels, "/wheels", read_only=True),
+        ],
+        "entrypoint": "sh",
+    }
+    name = containers.create("-c", BOOT_THEN_FREEZE, **spec)
+    first = containers.start_attached(name)
+    assert "boot-exit=0" in first.output, first.describe()
+    assert "tomli-w==1.3.0" in frozen(first.output)
+
+    requirements.write_text("# tomli-w is not needed any more\n")
+    second = containers.start_attached(name)
+    fresh = containers.run("-c", BOOT_THEN_FREEZE, **spec)
+
+    assert "boot-exit=0" in second.output, second.describe()
+    assert "putting back the image's tomli-w 1.2.0 (now 1.3.0)" in second.output
+    assert "tomli-w==1.2.0" in frozen(second.output)
+    assert frozen(second.output) == frozen(fresh.output)
