@@ -87,7 +87,7 @@ def export(c, project_dir=None, output=None, venv=None, timeout=None):
 
 @task(help=_help("project_dir", "venv", "constraints", "timeout", "dry_run"))
 def install_locked(c, project_dir=None, venv=None, constraints=None, timeout=None, dry_run=False):
-    """Install the locked project (pyproject.toml + uv.lock) into the app venv."""
+    """Install the locked project (uv.lock, or pylock.toml) into the app venv."""
     from hassette_tasks import environment, exact, project, steps
 
     def body(console):

@@ -143,3 +143,20 @@ def test_pylock_local_folder_outside_the_project_is_named(layout, installed):
 
     assert_failed(result, "LOCAL PATH DEPENDENCY OUTSIDE THE PROJECT", 9)
     assert "outsidelib" in result.stdout and "outside lib" in result.stdout
+
+
+def test_dry_run_reads_pylock_without_running_uv(layout, installed, uv_calls):
+    project = pylock_project(layout)
+    assert_ok(layout.run("boot"))
+    packages.write_project(project, dependencies=("applibc",))
+    packages.write_pylock(project, layout.wheels, ["applibc==1.0"])
+    before = installed()
+    uv_calls()
+
+    result = layout.run("boot", "--dry-run")
+
+    assert result.exit_code == 0, result.describe()
+    assert "pylock.toml converted" in result.stdout
+    assert "plan: exact environment: would remove appliba 1.0, applibb 1.0" in result.stdout
+    assert [call for call in uv_calls() if call.startswith(INSTALLING)] == []
+    assert installed() == before
