@@ -114,6 +114,27 @@ def _line(package: dict, places: _Places) -> str | None:
     return " ".join([f"{name}=={version}", *dict.fromkeys(hashes)])
 
 
+def check_environment(lock: dict, environment: dict[str, str], path: Path) -> None:
+    """The lock's `requires-python` and `environments` must admit this venv (PEP 751)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    python = environment.get("python_full_version", "")
+    written = lock.get("requires-python")
+    try:
+        if written and python and python not in SpecifierSet(str(written)):
+            raise PylockError(path, f"it requires Python {written}, this venv has {python}")
+    except InvalidSpecifier:
+        raise PylockError(path, f"requires-python {written!r} is not a version range") from None
+    environments = lock.get("environments")
+    if environments:
+        try:
+            fits = any(Marker(str(marker)).evaluate(environment) for marker in environments)
+        except InvalidMarker as error:
+            raise PylockError(path, f"environments: {error}") from None
+        if not fits:
+            raise PylockError(path, "none of its `environments` is this container's")
+
+
 def convert(project_dir: Path, copy: Path, environment: dict[str, str]) -> Converted:
     """PROJECT_DIR/pylock.toml as requirements, read from its private COPY; local paths
     must stay inside the project. ENVIRONMENT: the venv's marker values."""
@@ -132,6 +153,7 @@ def convert(project_dir: Path, copy: Path, environment: dict[str, str]) -> Conve
     packages = lock.get("packages")
     if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
         raise PylockError(path, "it has no [[packages]] list")
+    check_environment(lock, environment, path)
     groups = frozenset(str(group) for group in lock.get("default-groups", []))
     lines = []
     for package in packages:

@@ -182,6 +182,12 @@ directory = { path = "libs/lib" }
         ('lock-version = "2.0"\n', "", "lock-version"),
         (PYLOCK_HEAD, "", "no [[packages]]"),
         (PYLOCK_HEAD, '[[packages]]\nname = "x"\nwheels = []\n', "has no version"),
+        (PYLOCK_HEAD + 'requires-python = ">=3.14"\n', "packages = []\n", "requires Python"),
+        (
+            PYLOCK_HEAD + "environments = [\"sys_platform == 'win32'\"]\n",
+            "packages = []\n",
+            "environments",
+        ),
     ],
 )
 def test_a_pylock_that_cannot_be_read_is_named(tmp_path, head, body, words):
