@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, exact, state, steps
+from hassette_tasks import environment, state, steps
 from hassette_tasks.console import Console
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -92,8 +92,10 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
 
     installed = False
     cache_usable = steps.uv.use_cache_or_fall_back(console)
-    roots = exact.Roots()  # what the inputs ask for, gathered by the install steps
-    if plan.exact:
+    locked = None  # what the lock asked for (for the exact environment)
+    if plan.exact:  # always when anything installs; never on a warm restart
+        from hassette_tasks import exact  # imported only here: warm restarts never pay for it
+
         exact.ensure_baseline(app, console)  # the venv's own packages, before any install
         try:
             state.forget(settings.venv)  # an interrupted install must never look finished
@@ -106,7 +108,7 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         if plan.up_to_date.get("project"):
             console.line("project install: up to date (nothing changed since the last install)")
         else:
-            roots.add(steps.install_locked(settings, console, app))
+            locked = steps.install_locked(settings, console, app)
             installed = True
     elif plan.project is ProjectKind.UNLOCKED:
         console.line(
@@ -131,11 +133,13 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
             )
         else:
             steps.install_requirements(settings, console, app, discovery)
-            roots.add(exact.roots_from_files(discovery.files))
             installed = installed or bool(discovery.files)
     # --- exact, check and record
     if plan.exact:
-        installed = exact.make_exact(settings, console, app, roots) or installed
+        from hassette_tasks import exact
+
+        files = discovery.files if discovery else []
+        installed = exact.make_exact(settings, console, app, locked, files) or installed
     if installed:
         steps.check_environment(app, console)
     if plan.exact:
@@ -198,6 +202,8 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
             say(f"plan:   {path}")
     for path in discovery.empty if discovery else []:
         say(f"plan:   skip {path} (empty)")
+    from hassette_tasks import exact
+
     for line in exact.dry_run(settings, console, plan):
         say(f"plan: exact environment: {line}")
     say(

@@ -466,9 +466,12 @@ def _restore_text(decision: Decision) -> str:
     )
 
 
-def make_exact(settings, console, app: AppEnvironment, roots: Roots) -> bool:
+def make_exact(
+    settings, console, app: AppEnvironment, locked: Roots | None, files: Iterable[Path]
+) -> bool:
     """Put back image versions no input overrides any more, then remove what no input asks
-    for. Returns True when the venv changed."""
+    for (LOCKED: what the lock asked for; FILES: the requirements files installed).
+    Returns True when the venv changed."""
     from hassette_tasks import steps  # steps imports this module
 
     baseline = load_baseline(app)
@@ -483,6 +486,7 @@ def make_exact(settings, console, app: AppEnvironment, roots: Roots) -> bool:
         took = _took(started)
         console.line(f"exact environment: only the venv's own packages are installed ({took})")
         return False
+    roots = Roots().add(locked or Roots()).add(roots_from_files(files))
     env = marker_environment(app)
     decision = decide(now, baseline, roots, env)
     if decision.unknown:
