@@ -1,6 +1,6 @@
 """Hassette's container start-up as invoke tasks.
 
-export, install-locked, install-reqs, prune, start and constraints, composed by boot.
+export, install-locked, install-reqs, prune, start, constraints and baseline; boot composes them.
 """
 
 from invoke import Collection

@@ -8,7 +8,7 @@ from hassette_tasks import environment, state, steps
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
-from hassette_tasks.project import LOCK, PYPROJECT, ProjectKind, kind
+from hassette_tasks.project import LOCK, PYLOCK, PYPROJECT, ProjectKind, kind
 from hassette_tasks.settings import Settings
 
 
@@ -22,6 +22,8 @@ class Plan:
     fingerprints: dict[str, str] = field(default_factory=dict)
     up_to_date: dict[str, bool] = field(default_factory=dict)
     record_reason: str = ""
+    # make the venv exact after the installs: inputs changed or went away, or no record
+    exact: bool = False
 
     @property
     def installs(self) -> list[str]:
@@ -33,25 +35,31 @@ def make_plan(settings: Settings) -> Plan:
     project = kind(settings.project_dir)
     discovery = steps.find(settings) if settings.install_deps else None
     plan = Plan(app, project, discovery)
-    if project is ProjectKind.NONE and not (discovery and discovery.files):
-        return plan
-    common = state.common_inputs(settings.constraints, app.python_version)
-    if project is ProjectKind.LOCKED:
-        plan.fingerprints["project"] = state.project_fingerprint(common, settings.project_dir)
-    if discovery and discovery.files:
-        plan.fingerprints["requirements"] = state.requirements_fingerprint(
-            common, settings.requirements_roots, discovery.files
-        )
+    if project.locked or (discovery and discovery.files):
+        common = state.common_inputs(settings.constraints, app.python_version)
+        if project.locked:
+            plan.fingerprints["project"] = state.project_fingerprint(common, settings.project_dir)
+        if discovery and discovery.files:
+            plan.fingerprints["requirements"] = state.requirements_fingerprint(
+                common, settings.requirements_roots, discovery.files
+            )
     if settings.force_install:
         plan.record_reason = "HASSETTE__FORCE_INSTALL=1 ignores the warm-restart record"
+        plan.exact = True
         return plan
     record = state.load(settings.venv)
-    if not record:
+    if not record and plan.fingerprints:
         plan.record_reason = "no record of an earlier successful install in this container"
     # all or nothing: a change in any input means the full path, so the venv always ends
-    # as a fresh start would leave it (project first, then requirements on top)
-    changed = [step for step, print_ in plan.fingerprints.items() if record.get(step) != print_]
+    # as a fresh start would leave it (project first, then requirements on top); a step
+    # whose input is gone counts as changed: what it installed has to go
+    changed = [
+        step
+        for step in {**record, **plan.fingerprints}
+        if record.get(step) != plan.fingerprints.get(step)
+    ]
     plan.up_to_date = dict.fromkeys(plan.fingerprints, not changed)
+    plan.exact = bool(changed) or not state.record_path(settings.venv).is_file()
     if record and changed:
         plan.record_reason = (
             f"inputs changed since the last successful install ({', '.join(changed)}): "
@@ -85,7 +93,11 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
 
     installed = False
     cache_usable = steps.uv.use_cache_or_fall_back(console)
-    if plan.installs:
+    locked = None  # what the lock asked for (for the exact environment)
+    if plan.exact:  # always when anything installs; never on a warm restart
+        from hassette_tasks import exact  # imported only here: warm restarts never pay for it
+
+        exact.ensure_baseline(app, console)  # the venv's own packages, before any install
         try:
             state.forget(settings.venv)  # an interrupted install must never look finished
         except OSError as error:
@@ -93,11 +105,11 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
                 f"could not remove the warm-restart record ({error.strerror}): installing anyway"
             )
     # --- project
-    if plan.project is ProjectKind.LOCKED:
+    if plan.project.locked:
         if plan.up_to_date.get("project"):
             console.line("project install: up to date (nothing changed since the last install)")
         else:
-            steps.install_locked(settings, console, app)
+            locked = steps.install_locked(settings, console, app)
             installed = True
     elif plan.project is ProjectKind.UNLOCKED:
         console.line(
@@ -123,10 +135,15 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         else:
             steps.install_requirements(settings, console, app, discovery)
             installed = installed or bool(discovery.files)
-    # --- check and record
+    # --- exact, check and record
+    if plan.exact:
+        from hassette_tasks import exact
+
+        files = discovery.files if discovery else []
+        installed = exact.make_exact(settings, console, app, locked, files) or installed
     if installed:
         steps.check_environment(app, console)
-    if plan.installs:
+    if plan.exact:
         try:
             state.save(settings.venv, plan.fingerprints)
         except OSError as error:
@@ -152,16 +169,15 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
     elif plan.fingerprints:
         say("plan: warm-restart record: matches, installs are skipped")
     project_dir = settings.project_dir
-    if plan.project is ProjectKind.LOCKED:
+    lock = project_dir / (PYLOCK if plan.project is ProjectKind.PYLOCK else LOCK)
+    if plan.project.locked:
         if plan.up_to_date.get("project"):
-            say(
-                f"plan: project install: up to date ({project_dir / LOCK} and the project "
-                "files are unchanged)"
-            )
+            say(f"plan: project install: up to date ({lock} and the project files are unchanged)")
         else:
+            how = "uv export" if plan.project is ProjectKind.LOCKED else f"{PYLOCK} converted"
             say(
                 f"plan: project install: would install the locked project in {project_dir}: "
-                f"uv export, then uv pip install -r <export> -c {settings.constraints}, then "
+                f"{how}, then uv pip install -r <export> -c {settings.constraints}, then "
                 "the project itself with --no-deps from a private copy"
             )
     elif plan.project is ProjectKind.UNLOCKED:
@@ -187,6 +203,10 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
             say(f"plan:   {path}")
     for path in discovery.empty if discovery else []:
         say(f"plan:   skip {path} (empty)")
+    from hassette_tasks import exact
+
+    for line in exact.dry_run(settings, console, plan):
+        say(f"plan: exact environment: {line}")
     say(
         "plan: environment check: "
         + ("would run uv pip check" if plan.installs else "skipped (nothing to install)")

@@ -24,6 +24,7 @@ class Failure(Enum):
     IMAGE = (10, "HASSETTE NOT INSTALLED")
     DISK_FULL = (11, "NO SPACE LEFT")
     NOT_WRITABLE = (12, "APP ENVIRONMENT NOT WRITABLE")
+    HASH_MISMATCH = (13, "HASH MISMATCH")
 
     @property
     def exit_code(self) -> int:

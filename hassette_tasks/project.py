@@ -13,6 +13,7 @@ from pathlib import Path
 from hassette_tasks.errors import Failure, StartupError
 
 LOCK = "uv.lock"
+PYLOCK = "pylock.toml"  # PEP 751, the standard lock file
 PYPROJECT = "pyproject.toml"
 # never copied into the private build copy, never part of the warm-restart fingerprint
 SKIPPED_NAMES = frozenset(
@@ -29,7 +30,6 @@ SKIPPED_NAMES = frozenset(
 )
 EXPORT_ARGS = (
     "export",
-    "--no-hashes",
     "--frozen",
     "--no-default-groups",
     "--no-dev",
@@ -39,14 +39,21 @@ EXPORT_ARGS = (
 
 
 class ProjectKind(Enum):
-    LOCKED = "locked"
+    LOCKED = "locked"  # uv.lock (it wins when pylock.toml is there too)
+    PYLOCK = "pylock"  # pylock.toml and no uv.lock
     UNLOCKED = "unlocked"
     NONE = "none"
+
+    @property
+    def locked(self) -> bool:
+        return self in (ProjectKind.LOCKED, ProjectKind.PYLOCK)
 
 
 def kind(project_dir: Path) -> ProjectKind:
     if (project_dir / LOCK).is_file():
         return ProjectKind.LOCKED
+    if (project_dir / PYLOCK).is_file():
+        return ProjectKind.PYLOCK
     if (project_dir / PYPROJECT).is_file():
         return ProjectKind.UNLOCKED
     return ProjectKind.NONE

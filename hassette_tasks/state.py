@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from hassette_tasks.project import LOCK, PYPROJECT, SKIPPED_NAMES
+from hassette_tasks.project import LOCK, PYLOCK, PYPROJECT, SKIPPED_NAMES
 
 RECORD_NAME = ".hassette-tasks-record.json"
 RECORD_VERSION = 1
@@ -82,6 +82,7 @@ def project_fingerprint(common: Fingerprint, project_dir: Path) -> str:
     """The lock and pyproject by content, every other project file by size and time."""
     print_ = Fingerprint(common.hexdigest(), "project", str(project_dir))
     print_.add_file(project_dir / LOCK).add_file(project_dir / PYPROJECT)
+    print_.add_file(project_dir / PYLOCK)
     for entry in _project_files(project_dir):
         print_.add(entry)
     return print_.hexdigest()

@@ -9,15 +9,24 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hassette_tasks import uv
+from hassette_tasks import uv, verify
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.errors import Failure, StartupError
+
+if TYPE_CHECKING:
+    from hassette_tasks import exact
 from hassette_tasks.project import (
     EXPORT_ARGS,
+    LOCK,
+    PYLOCK,
+    PYPROJECT,
+    ProjectKind,
     check_path_dependencies,
+    kind,
     private_copy,
     project_name,
 )
@@ -136,6 +145,10 @@ def private_workdir():
 
 
 def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, export: bool = False):
+    refused = verify.hash_mismatch(error.output, step)
+    if refused:
+        refused.output = error.tail
+        return refused
     kind = error.classify()
     if export and kind not in (Failure.TIMEOUT, Failure.DISK_FULL):
         kind = Failure.EXPORT
@@ -180,18 +193,42 @@ def export_locked(
     )
 
 
-def install_locked(settings: Settings, console: Console, app: AppEnvironment) -> None:
+def locked_requirements(
+    settings: Settings, console: Console, app: AppEnvironment, copy: Path
+) -> str:
+    """The lock's packages as a requirements list with hashes: uv.lock through `uv export`,
+    pylock.toml converted here (see pylock.py); read from the private COPY."""
+    from hassette_tasks import exact, pylock  # packaging costs ~45 ms: not on warm restarts
+
+    project_dir = settings.project_dir
+    if kind(project_dir) is ProjectKind.PYLOCK:
+        console.line(f"project install: reading the standard lock {project_dir / PYLOCK}")
+        return pylock.convert(project_dir, copy, exact.marker_environment(app)).text
+    timeout = settings.install_timeout
+    return export_locked(project_dir, console, timeout, app.python, cwd=copy)
+
+
+def install_locked(settings: Settings, console: Console, app: AppEnvironment) -> exact.Roots:
+    """Install the locked project; returns what it asked for (for the exact environment)."""
+    from hassette_tasks import exact
+
     project_dir = settings.project_dir
     started = time.monotonic()
-    console.line(f"project install: starting ({project_dir / 'uv.lock'})")
+    found = kind(project_dir)
+    lock = project_dir / (PYLOCK if found is ProjectKind.PYLOCK else LOCK)
+    console.line(f"project install: starting ({lock})")
+    if found is ProjectKind.LOCKED and (project_dir / PYLOCK).is_file():
+        console.line(f"project install: {LOCK} wins over {PYLOCK} (both are in {project_dir})")
     constraints = settings.require_constraints()
     require_writable(app)
-    check_path_dependencies(project_dir)
+    if found is ProjectKind.LOCKED:
+        check_path_dependencies(project_dir)
     timeout = settings.install_timeout
     with private_workdir() as work:
         copy = private_copy(project_dir, work)
-        console.line("project install: exporting the locked dependencies")
-        exported = export_locked(project_dir, console, timeout, app.python, cwd=copy)
+        if found is ProjectKind.LOCKED:
+            console.line("project install: exporting the locked dependencies")
+        exported = locked_requirements(settings, console, app, copy)
         requirements = work / "locked-requirements.txt"
         requirements.write_text(exported)
         count = sum(
@@ -207,13 +244,19 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
             timeout,
             cwd=copy,
         )
+        roots = exact.roots_from_text(exported, copy)
         name = project_name(copy)
-        console.line(f"project install: installing the project {name or project_dir} (no deps)")
-        args = ["pip", "install", "--python", app.python, "--no-deps", "-c", constraints]
-        if name:
-            args += ["--reinstall-package", name]
-        run_uv_step([*args, copy], console, "installing the project", timeout, cwd=copy)
+        if (copy / PYPROJECT).is_file():
+            console.line(f"project install: installing the project {name or project_dir} (no deps)")
+            args = ["pip", "install", "--python", app.python, "--no-deps", "-c", constraints]
+            if name:
+                args += ["--reinstall-package", name]
+                roots.add(exact.Roots.named(name))
+            run_uv_step([*args, copy], console, "installing the project", timeout, cwd=copy)
+        else:
+            console.line(f"project install: no {PYPROJECT} next to {PYLOCK}: packages only")
     console.line(f"project install: complete ({elapsed(started)})")
+    return roots
 
 
 def install_requirements(

@@ -113,10 +113,18 @@ def export(
     timeout: str | None = None,
 ) -> None:
     """Print the locked project's dependencies as a flat requirements list (uv export)."""
-    from hassette_tasks import steps
+    from hassette_tasks import environment, project, steps
 
     def body(console: Console) -> None:
         cfg = _settings(project_dir=project_dir, venv=venv, install_timeout=timeout)
+        if project.kind(cfg.project_dir) is project.ProjectKind.PYLOCK:
+            # what install-locked would install: pylock.toml as requirements with hashes
+            app = environment.inspect(cfg.venv)
+            with steps.private_workdir() as work:
+                copy = project.private_copy(cfg.project_dir, work)
+                text = steps.locked_requirements(cfg, console, app, copy)
+            _emit(console, "export", text, output)
+            return
         python = cfg.python if cfg.python.exists() else None
         text = steps.export_locked(cfg.project_dir, console, cfg.install_timeout, python)
         _emit(console, "export", text, output)
@@ -133,8 +141,8 @@ def install_locked(
     timeout: str | None = None,
     dry_run: bool = False,
 ) -> None:
-    """Install the locked project (pyproject.toml + uv.lock) into the app venv."""
-    from hassette_tasks import environment, project, steps
+    """Install the locked project (uv.lock, or pylock.toml) into the app venv."""
+    from hassette_tasks import environment, exact, project, steps
 
     def body(console: Console) -> None:
         cfg = _settings(
@@ -142,9 +150,9 @@ def install_locked(
         )
         app = environment.inspect(cfg.venv)
         found = project.kind(cfg.project_dir)
-        if found is not project.ProjectKind.LOCKED:
+        if not found.locked:
             console.line(
-                f"project install: skipped (no uv.lock in {cfg.project_dir}; "
+                f"project install: skipped (no uv.lock or pylock.toml in {cfg.project_dir}; "
                 "run `uv lock` there first)"
             )
             return
@@ -154,6 +162,7 @@ def install_locked(
                 f"{cfg.venv} with -c {cfg.constraints}"
             )
             return
+        exact.ensure_baseline(app, console)
         steps.install_locked(cfg, console, app)
         steps.check_environment(app, console)
 
@@ -181,7 +190,7 @@ def install_reqs(
     dry_run: bool = False,
 ) -> None:
     """Find requirements.txt files (5 levels deep) and install each with constraints."""
-    from hassette_tasks import environment, steps
+    from hassette_tasks import environment, exact, steps
     from hassette_tasks.discovery import find_requirements
 
     def body(console: Console) -> None:
@@ -195,6 +204,7 @@ def install_reqs(
             return
         app = environment.inspect(cfg.venv)
         if discovery.files:
+            exact.ensure_baseline(app, console)
             steps.install_requirements(cfg, console, app, discovery)
             steps.check_environment(app, console)
 
@@ -262,5 +272,17 @@ def constraints(c: Context, venv: str | None = None, output: str | None = None) 
 
     def body(console: Console) -> None:
         _emit(console, "constraints", generate(_settings(venv=venv).venv), output)
+
+    _run(body)
+
+
+@task(help=_help("venv", output="write the record to this file (stdout without it)"))
+def baseline(c, venv=None, output=None):
+    """(image builds) Record the venv's own packages: boot never removes them."""
+    from hassette_tasks import environment, exact
+
+    def body(console):
+        app = environment.inspect(_settings(venv=venv).venv)
+        _emit(console, "baseline", exact.snapshot_text(app), output)
 
     _run(body)

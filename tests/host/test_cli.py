@@ -8,7 +8,16 @@ import pytest
 
 from hassette_tasks import ns
 
-TASKS = ("boot", "constraints", "export", "install-locked", "install-reqs", "prune", "start")
+TASKS = (
+    "baseline",
+    "boot",
+    "constraints",
+    "export",
+    "install-locked",
+    "install-reqs",
+    "prune",
+    "start",
+)
 
 
 def test_list_shows_every_task_with_a_summary(layout):

@@ -61,8 +61,10 @@ def test_serve_mode_serves_a_pep_503_tree(wheels, tmp_path):
     packages.write_simple_index(wheels, tmp_path)
     with index_server.IndexServer("serve", root=tmp_path, lifetime=30) as server:
         page = urllib.request.urlopen(f"{server.url}/simple/tinydep/", timeout=5).read().decode()
-        assert 'href="tinydep-1.0-py3-none-any.whl"' in page
-        assert 'href="tinydep-2.0-py3-none-any.whl"' in page
+        for version in ("1.0", "2.0"):  # each link announces its file's sha256
+            wheel_name = f"tinydep-{version}-py3-none-any.whl"
+            digest = packages.sha256(wheels / wheel_name)
+            assert f'href="{wheel_name}#sha256={digest}"' in page
         wheel = urllib.request.urlopen(
             f"{server.url}/simple/tinydep/tinydep-2.0-py3-none-any.whl", timeout=5
         ).read()

@@ -253,11 +253,18 @@ def wheel_project(filename: str) -> str:
     return normalize(filename.split("-", 1)[0])
 
 
+def sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def write_simple_index(wheels: Path, dest: Path) -> Path:
     """A PEP 503 simple index of the wheels in WHEELS under DEST/simple; returns that folder.
 
-    Each wheel is copied next to its project page, which links to it by a relative URL,
-    so the tree can be served from any address (`http://HOST:PORT/simple`).
+    Each wheel is copied next to its project page, which links to it by a relative URL
+    with its `#sha256=` fragment (as real indexes do, so `uv lock` records hashes); the
+    tree can be served from any address (`http://HOST:PORT/simple`).
     """
     simple = dest / "simple"
     projects: dict[str, list[Path]] = {}
@@ -270,7 +277,7 @@ def write_simple_index(wheels: Path, dest: Path) -> Path:
         for wheel in files:
             shutil.copy2(wheel, page / wheel.name)
             quoted = html.escape(wheel.name)
-            links.append(f'<a href="{quoted}">{quoted}</a><br/>')
+            links.append(f'<a href="{quoted}#sha256={sha256(wheel)}">{quoted}</a><br/>')
         (page / "index.html").write_text(_page(f"Links for {project}", links))
     root_links = [
         f'<a href="{html.escape(name)}/">{html.escape(name)}</a><br/>' for name in sorted(projects)
@@ -338,3 +345,48 @@ def lock_project(
         args += ["--find-links", links]
     run_uv(args, env=env, cwd=folder)
     return folder / "uv.lock"
+
+
+def replace_in_index(simple: Path, wheel: Path) -> Path:
+    """Serve WHEEL in place of the file of the same name in the index SIMPLE (a re-upload:
+    the page announces the new file's hash, the lock still holds the old one)."""
+    page = simple / wheel_project(wheel.name)
+    shutil.copy2(wheel, page / wheel.name)
+    text = (page / "index.html").read_text()
+    text = re.sub(
+        rf"{re.escape(html.escape(wheel.name))}#sha256=[0-9a-f]+",
+        f"{html.escape(wheel.name)}#sha256={sha256(wheel)}",
+        text,
+    )
+    (page / "index.html").write_text(text)
+    return page / wheel.name
+
+
+def write_pylock(folder: Path, wheels: Path, pins: Iterable[str], extra: str = "") -> Path:
+    """FOLDER/pylock.toml (PEP 751) pinning PINS (`name==version`) to the wheels in WHEELS,
+    each with its sha256, the way `uv export --format pylock.toml` writes them."""
+    lines = ['lock-version = "1.0"', 'created-by = "hassette-tasks tests"', ""]
+    for pin in pins:
+        name, version = pin.split("==")
+        wheel = wheels / Dist(name, version).wheel_name
+        lines += [
+            "[[packages]]",
+            f"name = {_toml_string(name)}",
+            f"version = {_toml_string(version)}",
+            f"wheels = [{{ name = {_toml_string(wheel.name)}, "
+            f"hashes = {{ sha256 = {_toml_string(sha256(wheel))} }} }}]",
+            "",
+        ]
+    path = folder / "pylock.toml"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + textwrap.dedent(extra))
+    return path
+
+
+def freeze(venv: Path, env: Mapping[str, str] | None = None) -> list[str]:
+    """`uv pip freeze` of VENV, with the private build copy's random folder name blanked
+    (two installs of one project come from two temporary copies)."""
+    text = run_uv(["pip", "freeze", "--python", venv / "bin" / "python"], env=env)
+    return sorted(
+        re.sub(r"hassette-tasks-[^/]+", "hassette-tasks-TMP", line) for line in text.splitlines()
+    )
