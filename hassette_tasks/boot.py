@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, state, steps
+from hassette_tasks import environment, integrity, state, steps
 from hassette_tasks.console import Console
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -47,7 +47,13 @@ def make_plan(settings: Settings) -> Plan:
         plan.record_reason = "HASSETTE__FORCE_INSTALL=1 ignores the warm-restart record"
         return plan
     record = state.load(settings.venv)
-    if not record:
+    if integrity.interrupted(settings.venv):
+        record = {}  # killed mid-install (or between record and marker): trust nothing
+        plan.record_reason = (
+            "the previous start was interrupted during an install: the venv is checked "
+            "and repaired, then every install step runs again"
+        )
+    elif not record:
         plan.record_reason = "no record of an earlier successful install in this container"
     # all or nothing: a change in any input means the full path, so the venv always ends
     # as a fresh start would leave it (project first, then requirements on top)
@@ -84,6 +90,8 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
 
     installed = False
     cache_usable = steps.uv.use_cache_or_fall_back(console)
+    # repairs first if the previous start was killed mid-install; marks this install
+    guard = integrity.InstallGuard(app, console, installing=bool(plan.installs))
     if plan.installs:
         try:
             state.forget(settings.venv)  # an interrupted install must never look finished
@@ -123,8 +131,9 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
             steps.install_requirements(settings, console, app, discovery)
             installed = installed or bool(discovery.files)
     # --- check and record
+    installed = guard.put_back(console, settings.require_constraints) or installed
     if installed:
-        steps.check_environment(app, console)
+        steps.check_environment(app, console, guard.before)
     if plan.installs:
         try:
             state.save(settings.venv, plan.fingerprints)
@@ -133,6 +142,7 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
                 f"could not write the warm-restart record ({error.strerror}): "
                 "the next start installs again"
             )
+    guard.finish(console)  # after the record: a kill in between repairs again
     # --- prune
     if settings.prune_cache and not cache_usable:
         console.line("uv cache prune: skipped (the cache is not writable)")

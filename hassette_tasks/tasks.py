@@ -80,7 +80,7 @@ def export(c, project_dir=None, output=None, venv=None, timeout=None):
 @task(help=_help("project_dir", "venv", "constraints", "timeout", "dry_run"))
 def install_locked(c, project_dir=None, venv=None, constraints=None, timeout=None, dry_run=False):
     """Install the locked project (pyproject.toml + uv.lock) into the app venv."""
-    from hassette_tasks import environment, project, steps
+    from hassette_tasks import environment, integrity, project, steps
 
     def body(console):
         cfg = _settings(
@@ -100,8 +100,11 @@ def install_locked(c, project_dir=None, venv=None, constraints=None, timeout=Non
                 f"{cfg.venv} with -c {cfg.constraints}"
             )
             return
+        guard = integrity.InstallGuard(app, console, installing=True)
         steps.install_locked(cfg, console, app)
-        steps.check_environment(app, console)
+        guard.put_back(console, cfg.require_constraints)
+        steps.check_environment(app, console, guard.before)
+        guard.finish(console)
 
     _run(body)
 
@@ -121,7 +124,7 @@ def install_reqs(
     c, root=None, list=False, venv=None, constraints=None, timeout=None, dry_run=False
 ):
     """Find requirements.txt files (5 levels deep) and install each with constraints."""
-    from hassette_tasks import environment, steps
+    from hassette_tasks import environment, integrity, steps
     from hassette_tasks.discovery import find_requirements
 
     def body(console):
@@ -135,8 +138,11 @@ def install_reqs(
             return
         app = environment.inspect(cfg.venv)
         if discovery.files:
+            guard = integrity.InstallGuard(app, console, installing=True)
             steps.install_requirements(cfg, console, app, discovery)
-            steps.check_environment(app, console)
+            guard.put_back(console, cfg.require_constraints)
+            steps.check_environment(app, console, guard.before)
+            guard.finish(console)
 
     _run(body)
 
