@@ -18,23 +18,19 @@ import pytest
 from tests.conftest import make_app_venv
 from tests.host.conftest import ON, assert_failed, assert_ok, locked_project, write_requirements
 from tests.support import packages, records
-from tests.support.crash import write_crash_wrapper
-from tests.support.packages import Dist
+from tests.support.crash import crash_dists, write_crash_wrapper
 from tests.support.tasks_runner import Layout
 
 pytestmark = pytest.mark.faults
 
 REPAIRING = "repair: the previous start was interrupted during an install"
-# packages with many files, so a half copy is a real half
-MANY_FILES = {"__init__.py": "", **{f"part{i:02}.py": f"VALUE = {i}\n" for i in range(24)}}
-CRASH_DISTS = (Dist("bigpkg", "1.0", files=MANY_FILES), Dist("bigreq", "1.0", files=MANY_FILES))
 
 
 @pytest.fixture(scope="session")
 def crash_wheels(tmp_path_factory, fixture_uv_env):
     out = tmp_path_factory.mktemp("crash-wheels")
     work = tmp_path_factory.mktemp("crash-wheel-sources")
-    return packages.build_dists(CRASH_DISTS, out, work, fixture_uv_env)
+    return packages.build_dists(crash_dists(), out, work, fixture_uv_env)
 
 
 def make_inputs(layout: Layout, crash_wheels, fixture_uv_env) -> None:

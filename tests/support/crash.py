@@ -7,10 +7,12 @@ one matches CRASH_AT (a substring of its arguments); then, by CRASH_MODE:
   half     let uv install, then leave CRASH_PACKAGE the way a kill during uv's copy
            into the venv leaves it (see `half_copy`), and SIGKILL the start;
   nometa   the same, with the dist-info's METADATA gone too (RECORD kept);
-  corrupt  the same, but uv's exit code is returned and nobody is killed (a copy that went
-           wrong without a kill: the environment check must catch it);
-  pause    (containers) let uv install, leave the package half-copied, print
-           CRASH_POINT_LINE and wait to be killed from outside (`docker kill`).
+  corrupt  the same as half, but uv's exit code is returned and nobody is killed (a copy
+           that went wrong without a kill: the environment check must catch it).
+For containers, where `docker kill` is the killer, the wrapper prints CRASH_POINT_LINE at
+the chosen point and waits to be killed: `hold` (before uv runs), `running` (while uv works),
+`pause` and `pause-nometa` (after a half copy, as `half` and `nometa`).
+With CRASH_LOG set, the wrapper fires once: a call after the log exists passes through.
 A real kill lands between two files of uv's copy at a moment no test can choose; the
 `half`/`nometa` states are what such kills were seen to leave (files missing, no
 INSTALLER, uv's final RECORD not yet written, a stray `.tmpXXXX` file). The randomized
@@ -28,6 +30,8 @@ import sys
 from pathlib import Path
 
 CRASH_POINT_LINE = "crash wrapper: at the chosen point"
+# packages with many files, so that a half copy is a real half
+MANY_FILES = {"__init__.py": "", **{f"part{i:02}.py": f"VALUE = {i}\n" for i in range(24)}}
 # what uv writes into a dist-info after copying the wheel's files
 WRITTEN_LAST = ("INSTALLER", "REQUESTED", "direct_url.json", "uv_cache.json")
 
@@ -62,25 +66,43 @@ def half_copy(site: Path, package: str, drop_metadata: bool = False) -> Path:
     return dist
 
 
+def crash_dists():
+    """The test distributions with many files (tests.support.packages.Dist; imported here
+    because this file must also run alone, as the wrapper)."""
+    from tests.support.packages import Dist
+
+    return (Dist("bigpkg", "1.0", files=MANY_FILES), Dist("bigreq", "1.0", files=MANY_FILES))
+
+
 def _kill_start() -> None:
     os.kill(os.getppid(), signal.SIGKILL)
+
+
+def _wait_to_be_killed() -> None:
+    print(CRASH_POINT_LINE, file=sys.stderr, flush=True)  # boot echoes stderr of every call
+    while True:
+        signal.pause()
 
 
 def main(real_uv: str) -> int:
     args = sys.argv[1:]
     at = os.environ.get("CRASH_AT")
-    if not at or at not in " ".join(args):
+    log = os.environ.get("CRASH_LOG")
+    if not at or at not in " ".join(args) or (log and os.path.exists(log)):
         os.execv(real_uv, [real_uv, *args])
     mode = os.environ.get("CRASH_MODE", "before")
-    log = os.environ.get("CRASH_LOG")
     if log:
         with open(log, "a") as stream:
             stream.write(f"{mode}: {' '.join(args)}\n")
+    if mode == "hold":
+        _wait_to_be_killed()
     if mode == "before":
         _kill_start()
         return 137
-    if mode == "during":
+    if mode in ("during", "running"):
         uv = subprocess.Popen([real_uv, *args])
+        if mode == "running":
+            _wait_to_be_killed()
         _kill_start()
         uv.kill()
         uv.wait()
@@ -89,12 +111,11 @@ def main(real_uv: str) -> int:
     site = _site_packages(args)
     if finished.returncode != 0 or site is None:
         return finished.returncode or 1
-    half_copy(site, os.environ["CRASH_PACKAGE"], drop_metadata=mode == "nometa")
+    half_copy(site, os.environ["CRASH_PACKAGE"], drop_metadata=mode.endswith("nometa"))
     if mode == "corrupt":
         return 0
-    if mode == "pause":
-        print(CRASH_POINT_LINE, flush=True)
-        signal.pause()
+    if mode.startswith("pause"):
+        _wait_to_be_killed()
     _kill_start()
     return 137
 
