@@ -87,6 +87,9 @@ def judge(name: str, fresh: dict) -> tuple[bool, str, bool]:
     first = run_docker("start", "-a", name, timeout=300)
     second = run_docker("start", "-a", name, timeout=300)
     repaired = "repair: the previous start was interrupted" in first.output
+    for line in first.output.splitlines():
+        if "] repair: " in line:
+            print(f"[crash]     {line}", flush=True)
     if first.exit_code != 0:
         return False, f"the start after the kill exited {first.exit_code}", repaired
     if second.exit_code != 0 or "up to date" not in second.output or "repair:" in second.output:

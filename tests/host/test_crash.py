@@ -196,3 +196,17 @@ def test_a_half_copied_package_fails_the_environment_check_then_is_repaired(
     assert_failed(result, "BROKEN ENVIRONMENT", 7)
     assert "bigreq" in result.stdout and "do not match" in result.stdout
     assert_repairs_to_fresh(layout, fresh)
+
+
+def test_killed_between_the_record_and_the_marker_trusts_nothing(
+    layout, crash_wheels, fixture_uv_env, fresh, uv_calls
+):
+    """The record is written first, the marker removed after it: a kill in between leaves
+    both, and the next start must not believe the record."""
+    make_inputs(layout, crash_wheels, fixture_uv_env)
+    assert_ok(layout.run("boot", env=ON))
+    (layout.venv / ".hassette-tasks-installing").write_text("left by a killed start\n")
+    uv_calls()
+
+    assert_repairs_to_fresh(layout, fresh)
+    assert any(call.startswith("export") for call in uv_calls())
