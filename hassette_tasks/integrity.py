@@ -17,6 +17,7 @@ import contextlib
 import csv
 import hashlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -35,6 +36,7 @@ MARKER_NAME = ".hassette-tasks-installing"
 WORKDIR_PREFIX = "hassette-tasks-"
 # uv writes files through temporary siblings named like this, then renames them
 UV_TEMP_PREFIX = ".tmp"
+BYTECODE_TEMP = re.compile(r"\.pyc\.\d+$")
 # files a distribution's RECORD lists that may legitimately be absent
 OPTIONAL_SUFFIXES = (".pyc",)
 # what uv writes last into a dist-info it installed: without it, uv was stopped mid-way
@@ -321,14 +323,22 @@ def owned_paths(site: Path, venv: Path, dists: Iterable[Path]) -> set[str]:
     return owned
 
 
+def _is_temporary(folder: str, name: str) -> bool:
+    if name.startswith(UV_TEMP_PREFIX):
+        return True
+    # bytecode being written (importlib writes NAME.pyc.<number>, then renames it)
+    return os.path.basename(folder) == "__pycache__" and BYTECODE_TEMP.search(name) is not None
+
+
 def stray_temp_files(venv: Path, site: Path, owned: set[str]) -> list[Path]:
-    """uv's `.tmpXXXX` files and folders in site-packages and bin that no RECORD lists."""
+    """uv's `.tmpXXXX` files and folders, and bytecode half written, in site-packages and
+    bin, that no RECORD lists."""
     found = []
     for top in (site, venv / "bin"):
         for folder, dirs, files in os.walk(top):
             for name in [*dirs, *files]:
                 path = os.path.join(folder, name)
-                if name.startswith(UV_TEMP_PREFIX) and path not in owned:
+                if _is_temporary(folder, name) and path not in owned:
                     found.append(Path(path))
             dirs[:] = [d for d in dirs if not d.startswith(UV_TEMP_PREFIX)]
     return found

@@ -181,11 +181,13 @@ def test_stray_temp_files_are_those_no_record_owns(venv, site):
     stray_dir = site / ".tmpXyZ"
     write(stray_dir / "inner.py", "")
     stray_bin = write(venv / "bin" / ".tmp9q8w", "")
+    half_bytecode = write(site / "pkg" / "__pycache__" / "mod.cpython-312.pyc.140234", "")
+    write(site / "pkg" / "__pycache__" / "mod.cpython-312.pyc", "")
     owned = integrity.owned_paths(site, venv, [dist])
 
     found = integrity.stray_temp_files(venv, site, owned)
 
-    assert sorted(found) == sorted([stray, stray_dir, stray_bin])
+    assert sorted(found) == sorted([stray, stray_dir, stray_bin, half_bytecode])
 
 
 def test_leftover_workdirs_are_own_folders_only(tmp_path, running_as_root):
