@@ -36,14 +36,15 @@ INDEX_URL = "http://index:8000/simple"
 HANDOFF = re.compile(r"\[\s*(\d+)ms\] handing off to hassette")
 PHASE_WORDS = (
     ("handing off", "after the hand-off"),
-    ("environment check", "environment check"),
-    ("Installing requirements", "requirements install"),
-    ("installing the project", "project build and install"),
-    ("installing", "locked packages' install"),
-    ("exporting", "export"),
+    ("environment check", "during the environment check"),
+    ("Installing requirements", "during a requirements install"),
+    ("installing the project", "during the project build and install"),
+    ("installing", "during the locked packages' install"),
+    ("exporting", "during the export"),
     ("project install: starting", "before uv"),
     ("boot: starting", "before uv"),
 )
+REMOVED = re.compile(r"repair: complete \(\d+ package\(s\) checked, (\d+) removed")
 
 
 def make_inputs(work: Path) -> tuple[Path, Path, Path]:
@@ -79,14 +80,16 @@ def make_inputs(work: Path) -> tuple[Path, Path, Path]:
 
 def landed(log: str) -> str:
     """The last phase the killed start reached (PHASE_WORDS runs from the last one back)."""
-    return next((phase for words, phase in PHASE_WORDS if words in log), "container start")
+    return next((phase for words, phase in PHASE_WORDS if words in log), "before boot started")
 
 
-def judge(name: str, fresh: dict) -> tuple[bool, str, bool]:
-    """Start NAME twice after its kill: (consistent, why not, repaired)."""
+def judge(name: str, fresh: dict) -> tuple[bool, str, int | None]:
+    """Start NAME twice after its kill: (consistent, why not, packages the repair removed
+    or None when the start did not repair)."""
     first = run_docker("start", "-a", name, timeout=300)
     second = run_docker("start", "-a", name, timeout=300)
-    repaired = "repair: the previous start was interrupted" in first.output
+    removed = REMOVED.search(first.output)
+    repaired = int(removed.group(1)) if removed else None
     for line in first.output.splitlines():
         if "] repair: " in line:
             print(f"[crash]     {line}", flush=True)
@@ -176,9 +179,9 @@ def main() -> int:
             consistent, why, repaired = judge(name, fresh)
             results.append((trial, delay, where, consistent, why, repaired))
             verdict = "consistent" if consistent else f"INCONSISTENT: {why}"
+            repair = "" if repaired is None else f"repaired ({repaired} package(s) removed); "
             print(
-                f"[crash] trial {trial:3}: killed after {delay:5.2f}s ({where}); "
-                f"{'repaired; ' if repaired else ''}{verdict}",
+                f"[crash] trial {trial:3}: killed after {delay:5.2f}s ({where}); {repair}{verdict}",
                 flush=True,
             )
             docker("rm", "-f", "-v", name, check=False)
@@ -191,10 +194,11 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     good = sum(1 for result in results if result[3])
-    repaired = sum(1 for result in results if result[5])
+    repaired = [result[5] for result in results if result[5] is not None]
+    broken = sum(1 for count in repaired if count)
     print(
-        f"\n[crash] {good}/{len(results)} trials consistent ({repaired} started with a repair; "
-        f"seed {seed}, image {options.image})"
+        f"\n[crash] {good}/{len(results)} trials consistent ({len(repaired)} started with a "
+        f"repair, {broken} of which found broken packages; seed {seed}, image {options.image})"
     )
     by_phase: dict[str, list[int]] = {}
     for _, _, where, consistent, _, _ in results:
@@ -202,7 +206,7 @@ def main() -> int:
         by_phase[where][0] += 1
         by_phase[where][1] += consistent
     for where, (count, ok) in sorted(by_phase.items()):
-        print(f"[crash]   killed during {where}: {ok}/{count} consistent")
+        print(f"[crash]   killed {where}: {ok}/{count} consistent")
     return 0 if good == len(results) else 1
 
 
