@@ -12,18 +12,14 @@ is removed. On a start without the marker none of this runs: one stat() is its c
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import csv
 import hashlib
 import os
-import re
 import shutil
 import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from hassette_tasks import uv
@@ -36,7 +32,6 @@ MARKER_NAME = ".hassette-tasks-installing"
 WORKDIR_PREFIX = "hassette-tasks-"
 # uv writes files through temporary siblings named like this, then renames them
 UV_TEMP_PREFIX = ".tmp"
-BYTECODE_TEMP = re.compile(r"\.pyc\.\d+$")
 # files a distribution's RECORD lists that may legitimately be absent
 OPTIONAL_SUFFIXES = (".pyc",)
 # what uv writes last into a dist-info it installed: without it, uv was stopped mid-way
@@ -94,11 +89,16 @@ def clear_marker(venv: Path) -> None:
 # --- distributions and their RECORD
 
 
-@dataclass(frozen=True)
 class RecordEntry:
-    path: str  # as RECORD writes it, relative to site-packages
-    digest: str  # urlsafe base64 sha256 without padding, or "" when not hashed
-    size: int | None
+    """One row of a RECORD. (Plain classes here: this module is imported on every start,
+    and a dataclass costs a few hundred microseconds to create.)"""
+
+    __slots__ = ("digest", "path", "size")
+
+    def __init__(self, path: str, digest: str, size: int | None):
+        self.path = path  # as RECORD writes it, relative to site-packages
+        self.digest = digest  # urlsafe base64 sha256 without padding, or "" when not hashed
+        self.size = size
 
 
 def dist_infos(site: Path) -> list[Path]:
@@ -117,6 +117,8 @@ def name_version(dist_info: Path) -> tuple[str, str]:
 
 def read_record(dist_info: Path) -> list[RecordEntry]:
     """The RECORD's rows; raises OSError when it cannot be read."""
+    import csv  # only a repair or a check after an install reads RECORDs
+
     entries = []
     with open(dist_info / "RECORD", newline="", encoding="utf-8", errors="replace") as handle:
         for row in csv.reader(handle):
@@ -140,6 +142,8 @@ def _inside(root: Path, site: Path, relative: str) -> Path | None:
 
 
 def _sha256(path: Path) -> str:
+    import base64
+
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -327,7 +331,13 @@ def _is_temporary(folder: str, name: str) -> bool:
     if name.startswith(UV_TEMP_PREFIX):
         return True
     # bytecode being written (importlib writes NAME.pyc.<number>, then renames it)
-    return os.path.basename(folder) == "__pycache__" and BYTECODE_TEMP.search(name) is not None
+    stem, dot, number = name.rpartition(".")
+    return (
+        os.path.basename(folder) == "__pycache__"
+        and stem.endswith(".pyc")
+        and bool(dot)
+        and number.isdigit()
+    )
 
 
 def stray_temp_files(venv: Path, site: Path, owned: set[str]) -> list[Path]:
@@ -376,15 +386,15 @@ def remove_leftover_workdirs(tmpdir: Path | None = None) -> list[Path]:
     return removed
 
 
-@dataclass
 class Repair:
     """What a repair found and did."""
 
-    verified: int = 0
-    # (name, version) of broken distributions that were removed for the install to put back
-    removed: list[tuple[str, str]] = field(default_factory=list)
-    strays: int = 0
-    workdirs: int = 0
+    def __init__(self) -> None:
+        self.verified = 0
+        # (name, version) of broken distributions, removed for the install to put back
+        self.removed: list[tuple[str, str]] = []
+        self.strays = 0
+        self.workdirs = 0
 
 
 def repair(app: AppEnvironment, console: Console, tmpdir: Path | None = None) -> Repair:
