@@ -159,3 +159,11 @@ def bench(session: nox.Session) -> None:
         str(backends),
         *session.posargs,
     )
+
+
+@nox.session(python=DEMO_PYTHON, default=False)
+def crash(session: nox.Session) -> None:
+    """Randomized crash trials: containers killed at random moments of their start."""
+    install_project(session)
+    tag = build_image(session, DEMO_PYTHON)
+    session.run("python", str(ROOT / "tests" / "crash_trials.py"), "--image", tag, *session.posargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, state, steps
+from hassette_tasks import environment, integrity, state, steps
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -48,7 +48,13 @@ def make_plan(settings: Settings) -> Plan:
         plan.exact = True
         return plan
     record = state.load(settings.venv)
-    if not record and plan.fingerprints:
+    if integrity.interrupted(settings.venv):
+        record = {}  # killed mid-install (or between record and marker): trust nothing
+        plan.record_reason = (
+            "the previous start was interrupted during an install: the venv is checked "
+            "and repaired, then every install step runs again"
+        )
+    elif not record and plan.fingerprints:
         plan.record_reason = "no record of an earlier successful install in this container"
     # all or nothing: a change in any input means the full path, so the venv always ends
     # as a fresh start would leave it (project first, then requirements on top); a step
@@ -94,6 +100,9 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     installed = False
     cache_usable = steps.uv.use_cache_or_fall_back(console)
     locked = None  # what the lock asked for (for the exact environment)
+    # repairs first if the previous start was killed mid-install; marks this install (the
+    # exact step may uninstall even when nothing installs: it is marked too)
+    guard = integrity.InstallGuard(app, console, installing=plan.exact)
     if plan.exact:  # always when anything installs; never on a warm restart
         from hassette_tasks import exact  # imported only here: warm restarts never pay for it
 
@@ -135,14 +144,15 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         else:
             steps.install_requirements(settings, console, app, discovery)
             installed = installed or bool(discovery.files)
-    # --- exact, check and record
+    # --- exact, repair's put-back, check and record
     if plan.exact:
         from hassette_tasks import exact
 
         files = discovery.files if discovery else []
         installed = exact.make_exact(settings, console, app, locked, files) or installed
+    installed = guard.put_back(console, settings.require_constraints) or installed
     if installed:
-        steps.check_environment(app, console)
+        steps.check_environment(app, console, guard.before)
     if plan.exact:
         try:
             state.save(settings.venv, plan.fingerprints)
@@ -151,6 +161,7 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
                 f"could not write the warm-restart record ({error.strerror}): "
                 "the next start installs again"
             )
+    guard.finish(console)  # after the record: a kill in between repairs again
     # --- prune
     if settings.prune_cache and not cache_usable:
         console.line("uv cache prune: skipped (the cache is not writable)")

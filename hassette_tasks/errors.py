@@ -25,6 +25,7 @@ class Failure(Enum):
     DISK_FULL = (11, "NO SPACE LEFT")
     NOT_WRITABLE = (12, "APP ENVIRONMENT NOT WRITABLE")
     HASH_MISMATCH = (13, "HASH MISMATCH")
+    REPAIR = (14, "REPAIR FAILED")
 
     @property
     def exit_code(self) -> int:

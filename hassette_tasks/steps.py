@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hassette_tasks import uv, verify
+from hassette_tasks import integrity, uv, verify
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.environment import AppEnvironment
@@ -307,7 +307,11 @@ def describe_discovery(console: Console, discovery: Discovery, roots: list[Path]
         console.line(f"requirements install: no requirements.txt found under {shown}")
 
 
-def check_environment(app: AppEnvironment, console: Console) -> None:
+def check_environment(
+    app: AppEnvironment, console: Console, before: integrity.Snapshot | None = None
+) -> None:
+    """`uv pip check` (metadata only), then the files of each package installed since
+    BEFORE (an integrity.snapshot) against its RECORD."""
     started = time.monotonic()
     try:
         uv.run(["pip", "check", "--python", app.python], console, echo=False)
@@ -319,6 +323,8 @@ def check_environment(app: AppEnvironment, console: Console) -> None:
             "then pin a version that fits both (or remove the package) and restart.",
             error.tail,
         ) from None
+    if before is not None:
+        integrity.check_installed(app, before)
     console.line(f"environment check: ok ({elapsed(started)})")
 
 

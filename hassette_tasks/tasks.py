@@ -142,7 +142,7 @@ def install_locked(
     dry_run: bool = False,
 ) -> None:
     """Install the locked project (uv.lock, or pylock.toml) into the app venv."""
-    from hassette_tasks import environment, exact, project, steps
+    from hassette_tasks import environment, exact, integrity, project, steps
 
     def body(console: Console) -> None:
         cfg = _settings(
@@ -162,9 +162,12 @@ def install_locked(
                 f"{cfg.venv} with -c {cfg.constraints}"
             )
             return
+        guard = integrity.InstallGuard(app, console, installing=True)
         exact.ensure_baseline(app, console)
         steps.install_locked(cfg, console, app)
-        steps.check_environment(app, console)
+        guard.put_back(console, cfg.require_constraints)
+        steps.check_environment(app, console, guard.before)
+        guard.finish(console)
 
     _run(body)
 
@@ -190,7 +193,7 @@ def install_reqs(
     dry_run: bool = False,
 ) -> None:
     """Find requirements.txt files (5 levels deep) and install each with constraints."""
-    from hassette_tasks import environment, exact, steps
+    from hassette_tasks import environment, exact, integrity, steps
     from hassette_tasks.discovery import find_requirements
 
     def body(console: Console) -> None:
@@ -204,9 +207,12 @@ def install_reqs(
             return
         app = environment.inspect(cfg.venv)
         if discovery.files:
+            guard = integrity.InstallGuard(app, console, installing=True)
             exact.ensure_baseline(app, console)
             steps.install_requirements(cfg, console, app, discovery)
-            steps.check_environment(app, console)
+            guard.put_back(console, cfg.require_constraints)
+            steps.check_environment(app, console, guard.before)
+            guard.finish(console)
 
     _run(body)
 
@@ -277,11 +283,11 @@ def constraints(c: Context, venv: str | None = None, output: str | None = None) 
 
 
 @task(help=_help("venv", output="write the record to this file (stdout without it)"))
-def baseline(c, venv=None, output=None):
+def baseline(c: Context, venv: str | None = None, output: str | None = None) -> None:
     """(image builds) Record the venv's own packages: boot never removes them."""
     from hassette_tasks import environment, exact
 
-    def body(console):
+    def body(console: Console) -> None:
         app = environment.inspect(_settings(venv=venv).venv)
         _emit(console, "baseline", exact.snapshot_text(app), output)
 

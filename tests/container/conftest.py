@@ -26,6 +26,7 @@ from packaging.version import Version
 
 from tests.container.dockerrun import Docker, docker, remove_tree
 from tests.support import packages
+from tests.support.crash import crash_dists
 from tests.support.packages import Dist
 
 HERE = Path(__file__).parent
@@ -46,6 +47,8 @@ CONTAINER_DISTS = (
     Dist("appliba", "1.0", dependencies=("applibb>=1,<2",)),
     Dist("applibb", "1.0"),
     Dist("applibc", "1.0"),
+    # many files each, so that a kill during uv's copy can leave one half-copied
+    *crash_dists(),
 )
 
 
