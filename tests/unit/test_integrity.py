@@ -190,7 +190,7 @@ def test_stray_temp_files_are_those_no_record_owns(venv, site):
     assert sorted(found) == sorted([stray, stray_dir, stray_bin, half_bytecode])
 
 
-def test_leftover_workdirs_are_own_folders_only(tmp_path, running_as_root):
+def test_leftover_workdirs_are_own_folders_only(tmp_path):
     tmp = tmp_path / "tmp"
     mine = tmp / "hassette-tasks-abc123"
     write(mine / "project" / "pyproject.toml", "")
@@ -201,10 +201,6 @@ def test_leftover_workdirs_are_own_folders_only(tmp_path, running_as_root):
     (tmp / "hassette-tasks-link").symlink_to(target, target_is_directory=True)
     write(tmp / "hassette-tasks-file", "")
     (mine / "project" / "escape").symlink_to(target, target_is_directory=True)
-    foreign = tmp / "hassette-tasks-foreign"
-    foreign.mkdir()
-    if running_as_root:
-        os.chown(foreign, 4242, 4242)
 
     removed = integrity.remove_leftover_workdirs(tmp)
 
@@ -213,7 +209,18 @@ def test_leftover_workdirs_are_own_folders_only(tmp_path, running_as_root):
     assert (target / "keep.txt").exists()  # a symlink inside was not followed
     assert (tmp / "hassette-tasks-link").is_symlink()
     assert other.exists() and (tmp / "hassette-tasks-file").exists()
-    assert foreign.exists() == running_as_root
+
+
+def test_leftover_workdirs_of_another_uid_stay(tmp_path):
+    tmp = tmp_path / "tmp"
+    theirs = tmp / "hassette-tasks-theirs"
+    write(theirs / "locked-requirements.txt", "")
+
+    owner = theirs.stat().st_uid
+
+    # the folder belongs to the uid running the tests; seen as owner+1, it is someone else's
+    assert integrity.leftover_workdirs(tmp, uid=owner + 1) == []
+    assert integrity.leftover_workdirs(tmp, uid=owner) == [theirs]
 
 
 def test_repair_removes_broken_packages_strays_and_leftovers(app, site, venv, tmp_path, capsys):
