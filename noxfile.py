@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -133,43 +134,48 @@ def debian_image(session: nox.Session, suite: str, packages: Sequence[str]) -> s
     return tag
 
 
-def python_image(session: nox.Session, python: str, options: Sequence[str] = ()) -> str:
+def python_image(
+    session: nox.Session, python: str, options: Sequence[str] = (), registry: bool = FROM_REGISTRY
+) -> str:
     """A python:3.X-slim stand-in: Debian's python3.X packages, or the host's interpreter."""
-    if FROM_REGISTRY or "--from-registry" in options:
+    if registry:
         return f"python:{python}-slim"
-    tag, options = f"{IMAGE_NAME}-python:{python}", [o for o in options if o != "--from-registry"]
+    dockerfile, tag = "docker/python/Dockerfile", f"{IMAGE_NAME}-python:{python}"
     if python in DEBIAN_PYTHONS:
         packages = [f"python{python}", f"python{python}-venv", *COMMON_PACKAGES]
         base = debian_image(session, DEBIAN_PYTHONS[python], packages)
-        options = ["--target=debian", *options]
+        context, options = ROOT / "docker" / "python", ["--target=debian", *options]
         return docker_build(
-            session, "docker/python/Dockerfile", tag, ROOT / "docker" / "python", options,
-            DEBIAN_IMAGE=base, PYTHON=python,
-        )  # fmt: skip
+            session, dockerfile, tag, context, options, DEBIAN_IMAGE=base, PYTHON=python
+        )
     base = debian_image(session, BASE_SUITE, [*CPYTHON_LIBRARIES, *COMMON_PACKAGES])
     code = "import sys; print(sys.base_prefix)"
     prefix = session.run(f"python{python}", "-c", code, silent=True, external=True).strip()
+    options = ["--target=host-prefix", *options]
     return docker_build(
-        session, "docker/python/Dockerfile", tag, prefix, ["--target=host-prefix", *options],
-        DEBIAN_IMAGE=base, PYTHON=python, PREFIX=prefix,
-    )  # fmt: skip
+        session, dockerfile, tag, prefix, options, DEBIAN_IMAGE=base, PYTHON=python, PREFIX=prefix
+    )
 
 
-def build_images(session: nox.Session, python: str, options: Sequence[str] = ()) -> str:
+def build_images(
+    session: nox.Session, python: str, options: Sequence[str] = (), registry: bool = FROM_REGISTRY
+) -> str:
     """PYTHON's images in order (Debian base, Python, hassette, the layer); the layer's tag.
 
-    OPTIONS go to every docker build (e.g. --no-cache); --from-registry builds the layer on
-    the official hassette image instead.
+    OPTIONS go to every docker build (e.g. --no-cache); with REGISTRY only the layer is
+    built, on the official hassette image.
     """
-    if FROM_REGISTRY or "--from-registry" in options:
+    if registry:
         base = f"ghcr.io/nodejsmith/hassette:{HASSETTE_VERSION}-py{python}"
-        options = [o for o in options if o != "--from-registry"]
     else:
         base = docker_build(
-            session, "docker/hassette/Dockerfile", f"{IMAGE_NAME}-hassette:{python}",
-            options=options, PYTHON_IMAGE=python_image(session, python, options),
+            session,
+            "docker/hassette/Dockerfile",
+            f"{IMAGE_NAME}-hassette:{python}",
+            options=options,
+            PYTHON_IMAGE=python_image(session, python, options, registry=False),
             HASSETTE_VERSION=HASSETTE_VERSION,
-        )  # fmt: skip
+        )
     return docker_build(
         session, "docker/Dockerfile", layer_image(python), options=options, BASE_IMAGE=base
     )
@@ -248,7 +254,8 @@ def tests_in_image(session: nox.Session, python: str, backends: Path) -> None:
 @per_python("image", venv="none", default=False)
 def image(session: nox.Session, python: str) -> None:
     """Build the Python 3.X images (BuildKit reuses what is unchanged); -- OPTIONS: docker build."""
-    build_images(session, python, session.posargs)
+    options = [option for option in session.posargs if option != "--from-registry"]
+    build_images(session, python, options, FROM_REGISTRY or options != session.posargs)
 
 
 @per_python("container", venv="nox")
@@ -275,7 +282,7 @@ def demo(session: nox.Session) -> None:
     """Build the newest Python's image and boot it on the bundled examples, showing every phase."""
     tag = build_images(session, NEWEST)
     session.run(
-        "python3",
+        sys.executable,
         str(ROOT / "docker" / "demo.py"),
         "--image",
         tag,
