@@ -182,7 +182,8 @@ def build_images(
 
 
 def per_python(name: str, venv: str, default: bool = True) -> Callable:
-    """Register FUNC(session, python) as NAME-3.X for each Python of the matrix.
+    """Register FUNC(session, python) as NAME-3.X for each Python of the matrix (tag NAME:
+    `nox -t container` runs them all).
 
     Not nox's python=[...], whose venv must be of that very Python: the host lacks some
     (DEBIAN_PYTHONS). VENV: "own" (the host's interpreter of that Python; none for those it
@@ -198,7 +199,9 @@ def per_python(name: str, venv: str, default: bool = True) -> Callable:
                 func(session, python)
 
             run.__doc__ = (func.__doc__ or "").replace("3.X", python)
-            nox.session(run, name=f"{name}-{python}", python=interpreter, default=default)
+            nox.session(
+                run, name=f"{name}-{python}", python=interpreter, default=default, tags=[name]
+            )
         return func
 
     return register
