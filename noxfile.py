@@ -2,12 +2,17 @@
 
 Every session runs real uv; the container sessions run the real image built by
 `image-3.X`. `.ci/run` runs the default sessions (lint, tests-*, container-*).
+The images are built here too: `docker build` of the Dockerfiles under docker/, in order;
+BuildKit's own cache decides what is rebuilt.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
+import shutil
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import nox
@@ -16,14 +21,42 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_external_run = True
+nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHONS = nox.project.python_versions(PYPROJECT)
-DEMO_PYTHON = PYTHONS[-1]
+HASSETTE_VERSION = PYPROJECT["tool"]["hassette-tasks"]["hassette-version"]
+# Pythons build machines lack: their stand-in image comes from Debian's packages of this
+# suite, and their host tests run inside it (the others use the host's interpreters)
+DEBIAN_PYTHONS = {"3.14": "forky"}
+NEWEST = PYTHONS[-1]
 # Build backends the test projects need that uv cannot build by itself (setuptools, for a
 # project without [build-system]); fetched once, then every test works offline.
 BUILD_BACKENDS = ROOT / ".cache" / "build-backends"
+
+DOCKER = os.environ.get("DOCKER") or "docker"
+# every image of this checkout but the shared Debian bases is named after this: a second
+# checkout on the same engine sets another name
+IMAGE_NAME = os.environ.get("HASSETTE_TASKS_IMAGE_NAME") or "hassette-tasks"
+# where a registry is reachable: only the layer, on the official image (also --from-registry)
+FROM_REGISTRY = os.environ.get("HASSETTE_TASKS_FROM_REGISTRY", "").lower() in ("1", "true", "yes")
+BASE_SUITE = "bookworm"
+# what a CPython build from the host needs at run time
+CPYTHON_LIBRARIES = [
+    "libssl3",
+    "libsqlite3-0",
+    "libffi8",
+    "libbz2-1.0",
+    "liblzma5",
+    "libreadline8",
+    "libncursesw6",
+    "libgdbm6",
+    "libuuid1",
+]
+# what the official image has: CA certificates, tini, curl (its documented healthcheck), fd,
+# time zones
+COMMON_PACKAGES = ["ca-certificates", "tini", "curl", "fd-find", "tzdata"]
 
 
 def install_project(session: nox.Session) -> None:
@@ -65,22 +98,113 @@ def fetch_build_backends(session: nox.Session) -> Path:
     return BUILD_BACKENDS
 
 
-def image_tag(python: str) -> str:
-    """The layer's tag, as docker/images.py names it (HASSETTE_TASKS_IMAGE_NAME:3.X)."""
-    return f"{os.environ.get('HASSETTE_TASKS_IMAGE_NAME') or 'hassette-tasks'}:{python}"
+def layer_image(python: str) -> str:
+    return f"{IMAGE_NAME}:{python}"
 
 
-def build_image(session: nox.Session, python: str) -> str:
-    """Build (or reuse) the base, python, hassette and layer images for PYTHON."""
+def docker_build(
+    session: nox.Session,
+    dockerfile: str,
+    tag: str,
+    context: Path | str = ROOT,
+    options: Sequence[str] = (),
+    **build_args: str,
+) -> str:
+    """docker build; the host's CA bundle (a TLS-inspecting proxy's) goes in as a BuildKit
+    secret, mounted for single RUN steps and never stored in a layer."""
+    bundle = os.environ.get("SSL_CERT_FILE")
+    secret = ["--secret", f"id=ca,src={bundle}"] if bundle and Path(bundle).is_file() else []
+    arguments = [f"--build-arg={name}={value}" for name, value in build_args.items()]
     session.run(
-        sys.executable,
-        str(ROOT / "docker" / "images.py"),
+        DOCKER,
         "build",
-        "--python",
-        python,
+        *("--file", str(ROOT / dockerfile), "--tag", tag, *secret, *arguments, *options),
+        str(context),
+        env={"DOCKER_BUILDKIT": "1"},
         external=True,
     )
-    return image_tag(python)
+    return tag
+
+
+def debian_image(session: nox.Session, suite: str, packages: Sequence[str]) -> str:
+    """The shared Debian base for SUITE, made weekly: hassette-tasks-debian:bookworm-2026w47."""
+    year, week, _ = datetime.date.today().isocalendar()
+    tag = f"hassette-tasks-debian:{suite}-{year}w{week:02d}"
+    session.run(str(ROOT / "docker" / "debian-base.sh"), tag, suite, *packages, external=True)
+    return tag
+
+
+def python_image(
+    session: nox.Session, python: str, options: Sequence[str] = (), registry: bool = FROM_REGISTRY
+) -> str:
+    """A python:3.X-slim stand-in: Debian's python3.X packages, or the host's interpreter."""
+    if registry:
+        return f"python:{python}-slim"
+    dockerfile, tag = "docker/python/Dockerfile", f"{IMAGE_NAME}-python:{python}"
+    if python in DEBIAN_PYTHONS:
+        packages = [f"python{python}", f"python{python}-venv", *COMMON_PACKAGES]
+        base = debian_image(session, DEBIAN_PYTHONS[python], packages)
+        context, options = ROOT / "docker" / "python", ["--target=debian", *options]
+        return docker_build(
+            session, dockerfile, tag, context, options, DEBIAN_IMAGE=base, PYTHON=python
+        )
+    base = debian_image(session, BASE_SUITE, [*CPYTHON_LIBRARIES, *COMMON_PACKAGES])
+    code = "import sys; print(sys.base_prefix)"
+    prefix = session.run(f"python{python}", "-c", code, silent=True, external=True).strip()
+    options = ["--target=host-prefix", *options]
+    return docker_build(
+        session, dockerfile, tag, prefix, options, DEBIAN_IMAGE=base, PYTHON=python, PREFIX=prefix
+    )
+
+
+def build_images(
+    session: nox.Session, python: str, options: Sequence[str] = (), registry: bool = FROM_REGISTRY
+) -> str:
+    """PYTHON's images in order (Debian base, Python, hassette, the layer); the layer's tag.
+
+    OPTIONS go to every docker build (e.g. --no-cache); with REGISTRY only the layer is
+    built, on the official hassette image.
+    """
+    if registry:
+        base = f"ghcr.io/nodejsmith/hassette:{HASSETTE_VERSION}-py{python}"
+    else:
+        base = docker_build(
+            session,
+            "docker/hassette/Dockerfile",
+            f"{IMAGE_NAME}-hassette:{python}",
+            options=options,
+            PYTHON_IMAGE=python_image(session, python, options, registry=False),
+            HASSETTE_VERSION=HASSETTE_VERSION,
+        )
+    return docker_build(
+        session, "docker/Dockerfile", layer_image(python), options=options, BASE_IMAGE=base
+    )
+
+
+def per_python(name: str, venv: str, default: bool = True) -> Callable:
+    """Register FUNC(session, python) as NAME-3.X for each Python of the matrix (tag NAME:
+    `nox -t container` runs them all).
+
+    Not nox's python=[...], whose venv must be of that very Python: the host lacks some
+    (DEBIAN_PYTHONS). VENV: "own" (the host's interpreter of that Python; none for those it
+    lacks), "nox" (nox's own interpreter: these drive images), "none".
+    """
+
+    def register(func: Callable[[nox.Session, str], None]) -> Callable:
+        for python in PYTHONS:
+            own: str | bool = python if python not in DEBIAN_PYTHONS else False
+            interpreter = {"own": own, "nox": None, "none": False}[venv]
+
+            def run(session: nox.Session, python: str = python) -> None:
+                func(session, python)
+
+            run.__doc__ = (func.__doc__ or "").replace("3.X", python)
+            nox.session(
+                run, name=f"{name}-{python}", python=interpreter, default=default, tags=[name]
+            )
+        return func
+
+    return register
 
 
 @nox.session
@@ -91,11 +215,14 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", "--diff", ".")
 
 
-@nox.session(python=PYTHONS)
-def tests(session: nox.Session) -> None:
-    """Host tests: every task against real uv and a local package folder."""
-    install_project(session)
+@per_python("tests", venv="own")
+def tests(session: nox.Session, python: str) -> None:
+    """Host tests on Python 3.X: every task against real uv and a local package folder."""
     backends = fetch_build_backends(session)
+    if python in DEBIAN_PYTHONS:
+        tests_in_image(session, python, backends)
+        return
+    install_project(session)
     session.run(
         "pytest",
         "-m",
@@ -105,18 +232,41 @@ def tests(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHONS, default=False)
-def image(session: nox.Session) -> None:
-    """Build this Python's images (reusing what is cached): hassette-tasks:3.X."""
-    build_image(session, session.python)
+def tests_in_image(session: nox.Session, python: str, backends: Path) -> None:
+    """The host tests inside PYTHON's image (a Python this machine lacks): the checkout and
+    the host's uv mounted read-only, the project synced into a venv in the container."""
+    mounts = {ROOT: "/src", shutil.which("uv") or "uv": "/usr/local/bin/uv", backends: "/backends"}
+    env = {"UV_PROJECT_ENVIRONMENT": "/venv", "UV_PYTHON_DOWNLOADS": "never"}
+    env["HASSETTE_TASKS_BUILD_BACKENDS"] = "/backends"
+    bundle = os.environ.get("SSL_CERT_FILE")
+    if bundle and Path(bundle).is_file():
+        mounts[bundle] = env["SSL_CERT_FILE"] = "/etc/ssl/host-ca-bundle.pem"
+    script = (
+        "uv sync --quiet --frozen --group dev --python python3 && "
+        'exec /venv/bin/pytest -p no:cacheprovider -m "not docker" "$@"'
+    )
+    session.run(
+        DOCKER, "run", "--rm", "--init", "--workdir=/src",
+        *(f"--mount=type=bind,src={src},dst={dst},readonly" for src, dst in mounts.items()),
+        *(f"--env={name}={value}" for name, value in env.items()),
+        python_image(session, python), "sh", "-c", script, "sh", *session.posargs,
+        external=True,
+    )  # fmt: skip
 
 
-@nox.session(python=PYTHONS)
-def container(session: nox.Session) -> None:
-    """Container tests: each task and boot in the real image for this Python."""
+@per_python("image", venv="none", default=False)
+def image(session: nox.Session, python: str) -> None:
+    """Build the Python 3.X images (BuildKit reuses what is unchanged); -- OPTIONS: docker build."""
+    options = [option for option in session.posargs if option != "--from-registry"]
+    build_images(session, python, options, FROM_REGISTRY or options != session.posargs)
+
+
+@per_python("container", venv="nox")
+def container(session: nox.Session, python: str) -> None:
+    """Container tests: each task and boot in the real Python 3.X image."""
     install_project(session)
     backends = fetch_build_backends(session)
-    tag = build_image(session, session.python)
+    tag = build_images(session, python)
     session.run(
         "pytest",
         "-m",
@@ -124,7 +274,7 @@ def container(session: nox.Session) -> None:
         *session.posargs,
         env={
             "HASSETTE_TASKS_IMAGE": tag,
-            "HASSETTE_TASKS_PYTHON": session.python,
+            "HASSETTE_TASKS_PYTHON": python,
             "HASSETTE_TASKS_BUILD_BACKENDS": str(backends),
         },
     )
@@ -132,8 +282,8 @@ def container(session: nox.Session) -> None:
 
 @nox.session(python=False, default=False)
 def demo(session: nox.Session) -> None:
-    """Build the 3.13 image and boot it on the bundled examples: a real hassette and its apps."""
-    tag = build_image(session, DEMO_PYTHON)
+    """Build the newest Python's image and boot it on the bundled examples: real hassette, apps."""
+    tag = build_images(session, NEWEST)
     session.run(
         sys.executable,
         str(ROOT / "docker" / "demo.py"),
@@ -144,12 +294,12 @@ def demo(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=DEMO_PYTHON, default=False)
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmark start-up with the 3.13 image: medians per scenario, a table and JSON."""
+    """Benchmark start-up with the newest Python's image: medians per scenario, a table and JSON."""
     install_project(session)
     backends = fetch_build_backends(session)
-    tag = build_image(session, DEMO_PYTHON)
+    tag = build_images(session, NEWEST)
     session.run(
         "python",
         str(ROOT / "tests" / "bench.py"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make a fresh build machine ready for hassette-tasks: a running Docker
-# engine with Compose v1, debootstrap, uv, and Python 3.11-3.13 findable.
+# engine with Compose v1, mmdebstrap, uv, and the host's Pythons findable.
 # Safe to run again: every step checks first and does only what is missing.
 #   docker/host-setup.sh COMMAND ARGS...   set up, then run COMMAND with PATH,
 #                                          PYENV_VERSION and DOCKER set
@@ -12,7 +12,7 @@ log() { printf '[host-setup] %s\n' "$*" >&2; }
 need_apt=()
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
-command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+command -v mmdebstrap >/dev/null 2>&1 || need_apt+=(mmdebstrap)
 if ((${#need_apt[@]})); then
     log "installing ${need_apt[*]} from Debian's packages"
     export DEBIAN_FRONTEND=noninteractive
@@ -40,29 +40,28 @@ if ! "$DOCKER" info >/dev/null 2>&1; then
     "$DOCKER" info >/dev/null 2>&1 || { log "dockerd did not start; see /var/log/dockerd.log"; exit 1; }
 fi
 
-# Interpreters installed through pyenv are off PATH until named here.
+# Interpreters installed through pyenv are off PATH until named here: the newest of each
+# Python 3 minor version the project supports (requires-python), oldest first, so `python3`
+# stays the oldest. A Python the host lacks (3.14 here) comes from Debian's packages in an image.
 if command -v pyenv >/dev/null 2>&1; then
-    versions=()
-    for minor in 3.11 3.12 3.13; do
-        v=$(pyenv versions --bare 2>/dev/null | grep -E "^${minor//./\\.}\.[0-9]+$" | sort -V | tail -n 1 || true)
-        [[ -n "$v" ]] && versions+=("$v")
-    done
-    if ((${#versions[@]})); then
-        PYENV_VERSION=$(IFS=:; echo "${versions[*]}")
+    pyproject="$(dirname "${BASH_SOURCE[0]}")/../pyproject.toml"
+    oldest=$(sed -n 's/^requires-python = ">=3\.\([0-9]*\).*/\1/p' "$pyproject")
+    versions=$(pyenv versions --bare 2>/dev/null | grep -E '^3\.[0-9]+\.[0-9]+$' | sort -V |
+        awk -F. -v oldest="${oldest:-0}" '$2 >= oldest {newest[$2] = $0}
+            END {for (minor in newest) print newest[minor]}' | sort -V || true)
+    if [[ -n "$versions" ]]; then
+        PYENV_VERSION=$(echo $versions | tr ' ' :)
         export PYENV_VERSION
         export PATH="$(pyenv root)/shims:$PATH"
     fi
 fi
 export UV_PYTHON_DOWNLOADS=never
 
+export PATH="$HOME/.local/bin:$PATH"  # where an earlier run put uv
 if ! command -v uv >/dev/null 2>&1; then
     log "installing uv from PyPI"
     python3 -m pip install --quiet --user uv
-    export PATH="$HOME/.local/bin:$PATH"
 fi
-for minor in 3.11 3.12 3.13; do
-    command -v "python$minor" >/dev/null 2>&1 || log "warning: python$minor not found"
-done
 log "ready: $("$DOCKER" version --format 'engine {{.Server.Version}}'), $(uv --version), PYENV_VERSION=${PYENV_VERSION:-}"
 
 if (($#)); then

@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import socket
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -37,7 +38,8 @@ HANG_URL = "http://index-hang:8000/simple"
 ERROR_URL = "http://index-500:8000/simple"
 HOME_ASSISTANT_URL = "http://ha:8123"
 HOME_ASSISTANT_TOKEN = f"ha-token-{secrets.token_hex(8)}"
-HASSETTE_VERSION = "0.60.0"
+PYPROJECT = tomllib.loads((HERE.parents[1] / "pyproject.toml").read_text())
+HASSETTE_VERSION = PYPROJECT["tool"]["hassette-tasks"]["hassette-version"]  # what images install
 # a version no real dependency range of hassette allows
 CONFLICT_VERSION = "0.0.1"
 
@@ -61,14 +63,12 @@ def image() -> str:
     if not tag:
         pytest.fail(
             f"{IMAGE_VARIABLE} is not set: run `nox -s container-3.X`, or build the "
-            f"image (python docker/images.py build --python 3.X) and set "
-            f"{IMAGE_VARIABLE}=hassette-tasks:3.X",
+            f"image (nox -s image-3.X) and set {IMAGE_VARIABLE}=hassette-tasks:3.X",
             pytrace=False,
         )
     if docker("image", "inspect", tag, check=False).exit_code != 0:
         pytest.fail(
-            f"{IMAGE_VARIABLE}={tag} does not exist: build it with "
-            f"`python docker/images.py build --python 3.X`",
+            f"{IMAGE_VARIABLE}={tag} does not exist: build it with `nox -s image-3.X`",
             pytrace=False,
         )
     return tag
