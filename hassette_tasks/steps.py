@@ -6,12 +6,10 @@ import os
 import re
 import shlex
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-from hassette_tasks import uv
+from hassette_tasks import uv, workdir
 from hassette_tasks.console import Console
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.environment import AppEnvironment
@@ -19,8 +17,10 @@ from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.project import (
     EXPORT_ARGS,
     check_path_dependencies,
+    pin_build_key,
     private_copy,
     project_name,
+    requirement_line,
 )
 from hassette_tasks.settings import Settings, Timeout, hassette_environment
 
@@ -70,11 +70,9 @@ def elapsed(started: float) -> str:
     return f"{time.monotonic() - started:.2f}s"
 
 
-@contextmanager
 def private_workdir():
-    """A private (0700) temporary folder, removed on every way out, SIGTERM included."""
-    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as folder:
-        yield Path(folder)
+    """A private (0700) folder at a stable path, removed on every way out, SIGTERM included."""
+    return workdir.private_workdir(TEMP_PREFIX)
 
 
 def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, export: bool = False):
@@ -94,9 +92,9 @@ def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, expo
     return StartupError(kind, f"{step} failed (uv exit code {error.exit_code}).", todo, error.tail)
 
 
-def run_uv_step(args, console, step, timeout, cwd=None, export=False) -> str:
+def run_uv_step(args, console, step, timeout, cwd=None, export=False, env=None) -> str:
     try:
-        return uv.run(args, console, timeout=timeout, cwd=cwd, capture=export)
+        return uv.run(args, console, timeout=timeout, cwd=cwd, env=env, capture=export)
     except uv.UvFailed as error:
         raise failure_from_uv(error, step, timeout, export) from None
 
@@ -151,9 +149,21 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
         name = project_name(copy)
         console.line(f"project install: installing the project {name or project_dir} (no deps)")
         args = ["pip", "install", "--python", app.python, "--no-deps", "-c", constraints]
-        if name:
-            args += ["--reinstall-package", name]
-        run_uv_step([*args, copy], console, "installing the project", timeout, cwd=copy)
+        build_key = pin_build_key(copy) if name else {}
+        if build_key:  # uv reuses its build of the same files, and reinstalls only on a change
+            wanted = work / "project-requirement.txt"
+            wanted.write_text(requirement_line(copy, name))
+            args += ["-r", wanted]
+        else:  # named on the command line: built and reinstalled every time
+            args += [copy]
+        run_uv_step(
+            args,
+            console,
+            "installing the project",
+            timeout,
+            cwd=copy,
+            env=uv.environment(build_key),
+        )
     console.line(f"project install: complete ({elapsed(started)})")
 
 
