@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -235,6 +236,21 @@ def _join_threads_started_since(before: set[threading.Thread]) -> None:
     for thread in threading.enumerate():
         if thread not in before and thread is not current:
             thread.join(THREAD_JOIN_SECONDS)
+    if threading.active_count() == 1:
+        # before 3.13, join() returns when a thread's Python state is gone, a moment before
+        # the thread itself: Python 3.12 counts the kernel's threads when it warns on fork
+        deadline = time.monotonic() + THREAD_JOIN_SECONDS
+        while _os_threads() > 1 and time.monotonic() < deadline:
+            time.sleep(0.0005)
+
+
+def _os_threads() -> int:
+    """The kernel's count of this process's threads (0 where /proc cannot tell)."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[17])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _kill_group(pgid: int) -> None:
