@@ -202,11 +202,11 @@ def pin_build_key(copy: Path) -> dict[str, str]:
         return {}
     if "cache-keys" in tool.get("uv", {}):
         return {}  # the project says itself what its build depends on
-    key = digest(copy)
     edited = _with_cache_keys(text, document)
     if edited is None:
         return {}
     try:
+        key = digest(copy)
         pyproject.write_text(edited, encoding="utf-8")
     except OSError:
         return {}
