@@ -31,6 +31,8 @@ HASSETTE_VERSION = PYPROJECT["tool"]["hassette-tasks"]["hassette-version"]
 # suite, and their host tests run inside it (the others use the host's interpreters)
 DEBIAN_PYTHONS = {"3.14": "forky"}
 NEWEST = PYTHONS[-1]
+# the benchmark's image: the Python its figures (and the old start-up's) were taken on
+BENCH_PYTHON = "3.13"
 # Build backends the test projects need that uv cannot build by itself (setuptools, for a
 # project without [build-system]); fetched once, then every test works offline.
 BUILD_BACKENDS = ROOT / ".cache" / "build-backends"
@@ -209,10 +211,11 @@ def per_python(name: str, venv: str, default: bool = True) -> Callable:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and common mistakes with ruff."""
-    session.install("ruff")
+    """Check style and mistakes with the locked ruff, and types with the locked mypy (strict)."""
+    install_project(session)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", "--diff", ".")
+    session.run("mypy")
 
 
 @per_python("tests", venv="own")
@@ -296,10 +299,10 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmark start-up with the newest Python's image: medians per scenario, a table and JSON."""
+    """Benchmark start-up with the 3.13 image: medians per scenario and step, time to live."""
     install_project(session)
     backends = fetch_build_backends(session)
-    tag = build_images(session, NEWEST)
+    tag = build_images(session, BENCH_PYTHON)
     session.run(
         "python",
         str(ROOT / "tests" / "bench.py"),

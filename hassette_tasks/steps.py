@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hassette_tasks import integrity, uv, verify
+from hassette_tasks import integrity, uv, verify, workdir
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.environment import AppEnvironment
@@ -27,8 +25,10 @@ from hassette_tasks.project import (
     ProjectKind,
     check_path_dependencies,
     kind,
+    pin_build_key,
     private_copy,
     project_name,
+    requirement_line,
 )
 from hassette_tasks.settings import Settings, Timeout, hassette_environment
 
@@ -137,11 +137,9 @@ def elapsed(started: float) -> str:
     return f"{time.monotonic() - started:.2f}s"
 
 
-@contextmanager
 def private_workdir():
-    """A private (0700) temporary folder, removed on every way out, SIGTERM included."""
-    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as folder:
-        yield Path(folder)
+    """A private (0700) folder at a stable path, removed on every way out, SIGTERM included."""
+    return workdir.private_workdir(TEMP_PREFIX)
 
 
 def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, export: bool = False):
@@ -165,9 +163,9 @@ def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, expo
     return StartupError(kind, f"{step} failed (uv exit code {error.exit_code}).", todo, error.tail)
 
 
-def run_uv_step(args, console, step, timeout, cwd=None, export=False) -> str:
+def run_uv_step(args, console, step, timeout, cwd=None, export=False, env=None) -> str:
     try:
-        return uv.run(args, console, timeout=timeout, cwd=cwd, capture=export)
+        return uv.run(args, console, timeout=timeout, cwd=cwd, env=env, capture=export)
     except uv.UvFailed as error:
         raise failure_from_uv(error, step, timeout, export) from None
 
@@ -249,10 +247,23 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
         if (copy / PYPROJECT).is_file():
             console.line(f"project install: installing the project {name or project_dir} (no deps)")
             args = ["pip", "install", "--python", app.python, "--no-deps", "-c", constraints]
+            build_key = pin_build_key(copy) if name else {}
+            if build_key:  # uv reuses its build of the same files, reinstalls only on a change
+                wanted = work / "project-requirement.txt"
+                wanted.write_text(requirement_line(copy, name))
+                args += ["-r", wanted]
+            else:  # named on the command line: built and reinstalled every time
+                args += [copy]
             if name:
-                args += ["--reinstall-package", name]
                 roots.add(exact.Roots.named(name))
-            run_uv_step([*args, copy], console, "installing the project", timeout, cwd=copy)
+            run_uv_step(
+                args,
+                console,
+                "installing the project",
+                timeout,
+                cwd=copy,
+                env=uv.environment(build_key),
+            )
         else:
             console.line(f"project install: no {PYPROJECT} next to {PYLOCK}: packages only")
     console.line(f"project install: complete ({elapsed(started)})")

@@ -1,4 +1,5 @@
-"""Running uv: output streamed live and kept for the banner, a timeout that stops uv's children."""
+"""Running uv: output streamed live and kept for the banner, a timeout that stops uv's children,
+no idle wait after uv ends, and no thread left behind."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import os
 import re
 import shutil
 import signal
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hassette_tasks.console import Console
@@ -16,6 +19,8 @@ from hassette_tasks.settings import Timeout
 
 # The last lines of uv's output a banner repeats (all of it was streamed already).
 BANNER_TAIL_LINES = 40
+# sh's threads end within milliseconds of uv; this only bounds a wait that should not happen
+THREAD_JOIN_SECONDS = 5
 
 _DISK_FULL = re.compile(r"No space left on device|os error 28|Disk quota exceeded", re.I)
 _UNREACHABLE = re.compile(
@@ -135,6 +140,14 @@ def run(
     warnings) and only standard error is echoed and kept for a failure banner. uv runs
     in its own process group so that a timeout or our own SIGTERM stops the build
     backends it started too. Raises UvFailed on a non-zero exit or a timeout.
+
+    Output reaches us through `write` objects, and uv is waited for without a timeout:
+    sh's callback mode and its own `_timeout` (and `.wait(timeout)`) poll on 0.1 s timers,
+    and so idle that long after uv has ended, and its `_iter` mode can sleep a whole second
+    when uv's output ends before its exit is seen. The timeout is a timer of ours that
+    stops uv's process group. Every thread started for the call has ended when this
+    returns, so the next fork (sh forks to start a command) happens in a process with one
+    thread.
     """
     import sh  # imported here: a warm restart that runs no uv never pays for it
 
@@ -147,13 +160,11 @@ def run(
             console.output(line)
 
     streams = (
-        {"_out": captured.append, "_err": take} if capture else {"_out": take, "_err_to_out": True}
+        {"_out": _Lines(captured.append), "_err": _Lines(take)}
+        if capture
+        else {"_out": _Lines(take), "_err_to_out": True}
     )
-
-    def stop_group(process, success, exit_code) -> None:
-        if not success:
-            _kill_group(process.pid)
-
+    before = set(threading.enumerate())
     command = sh.Command(binary())
     process = command(
         *[str(arg) for arg in args],
@@ -161,26 +172,85 @@ def run(
         _bg_exc=False,
         _new_group=True,
         _tty_out=False,
-        **streams,
         _cwd=str(cwd) if cwd else None,
         _env=env or environment(),
-        _timeout=timeout.seconds if timeout else None,
-        _done=stop_group,
         _decode_errors="replace",
+        **streams,
     )
+    watchdog = _Watchdog(process.pid, timeout)
     try:
         process.wait()
-    except sh.TimeoutException:
-        _kill_group(process.pid)
-        raise UvFailed("".join(lines), None, timeout) from None
-    except sh.ErrorReturnCode as error:
-        raise UvFailed("".join(lines), error.exit_code) from None
-    except sh.SignalException as error:  # killed from outside
+    except sh.ErrorReturnCode as error:  # SignalException too: killed by the watchdog or others
+        if watchdog.fired:
+            raise UvFailed("".join(lines), None, timeout) from None
         raise UvFailed("".join(lines), error.exit_code) from None
     except BaseException:
         _kill_group(process.pid)  # SIGTERM to us while uv runs: uv and its children go too
+        with contextlib.suppress(Exception):
+            process.wait()  # reap it, so that sh's threads for it end too
         raise
+    finally:
+        watchdog.stop()
+        _join_threads_started_since(before)
     return "".join(captured if capture else lines)
+
+
+class _Lines:
+    """A stream for sh: each write is one line of uv's output (sh buffers by line).
+
+    sh hands a callable a stdin queue that it polls every 0.1 s; an object with `write`
+    gets no such queue.
+    """
+
+    encoding = "utf-8"  # sh decodes each line with it, replacing what does not decode
+
+    def __init__(self, sink: Callable[[str], None]):
+        self.write = sink
+
+
+class _Watchdog:
+    """Stops uv's process group when the timeout passes."""
+
+    def __init__(self, pgid: int, timeout: Timeout | None):
+        self.fired = False
+        self._pgid = pgid
+        self._timer = None
+        if timeout is not None:
+            self._timer = threading.Timer(timeout.seconds, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        _kill_group(self._pgid)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer.join()
+
+
+def _join_threads_started_since(before: set[threading.Thread]) -> None:
+    # sh leaves a cancelled timer thread behind; a fork while it lives is a fork with threads
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread not in before and thread is not current:
+            thread.join(THREAD_JOIN_SECONDS)
+    if threading.active_count() == 1:
+        # before 3.13, join() returns when a thread's Python state is gone, a moment before
+        # the thread itself: Python 3.12 counts the kernel's threads when it warns on fork
+        deadline = time.monotonic() + THREAD_JOIN_SECONDS
+        while _os_threads() > 1 and time.monotonic() < deadline:
+            time.sleep(0.0005)
+
+
+def _os_threads() -> int:
+    """The kernel's count of this process's threads (0 where /proc cannot tell)."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[17])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _kill_group(pgid: int) -> None:

@@ -1,25 +1,45 @@
 """Start-up benchmark for the hassette-tasks image (`nox -s bench`).
 
-One container per scenario, started repeatedly; medians of the boot's own hand-off
-time (the `[ NNNms] handing off to hassette` line) and of the whole start (wall time of
-`docker start -a`, which includes hassette's own `run --version`). Packages come from a
-local index container built from wheels this script makes; after the first starts the
-index is stopped, so the warm restarts prove they need no network.
+Medians over repeated starts, per scenario:
+- hand-off: the `[ NNNms] handing off to hassette` line (ms since the process started);
+- boot's own: from `boot: starting` to that line (what boot does after Python and invoke
+  have loaded);
+- whole start: wall time of the docker command, hassette's own `run --version` included.
 
-Also times requirements discovery over a tree of 10,000 files and 50 levels.
+Scenarios: nothing to install; warm restarts of one container (requirements, a locked
+project); a forced install in the same container; a new container on a warm uv cache
+volume (an image update or a compose recreate); a new container on an empty cache.
+
+For the starts that install, a second series runs uv through a timing wrapper (bash,
+`$EPOCHREALTIME` around the real uv, no fork of its own) and splits each step of the log
+into uv's own run time and boot's time around it. The wrapper's own start (about 1-2 ms
+per call) counts as boot's time there, so those figures are upper bounds.
+
+Time to live: a real `hassette run` (a dummy token; nothing answers at the Home Assistant
+URL, hassette keeps retrying and still becomes live), from `docker start` to
+`GET http://127.0.0.1:8126/api/health/live` answering 200 through a port published on
+127.0.0.1, polled every 10 ms.
+
+Packages come from a local index container built from wheels this script makes; after
+the starts that need it the index is stopped, so the warm restarts prove they need no
+network. Also times requirements discovery over a tree of 10,000 files and 50 levels.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
 import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,15 +47,29 @@ import sh
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import contextlib
-
 from hassette_tasks.discovery import find_requirements
 from tests.support import packages
 
-HANDOFF = re.compile(r"\[\s*(\d+)ms\] handing off to hassette")
-BOOT_START = re.compile(r"\[\s*(\d+)ms\] boot: starting")
+PHASE = re.compile(r"^\[\s*(\d+)ms\] (.*)$", re.M)
 DOCKER = sh.Command(os.environ.get("DOCKER", "docker"))
 INDEX_URL = "http://index:8000/simple"
+REAL_UV = "/usr/local/bin/uv"
+TIMED_UV = "/opt/bench-uv"
+UV_TIMES = "/bench-times"
+IMAGE_PATH = "/app/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+HEALTH = "/api/health/live"
+LIVE_TIMEOUT = 60
+# a step of the install path: (name, the line that starts it, the line that starts the next)
+STEPS = (
+    ("copy", "project install: starting", "project install: exporting"),
+    ("uv export", "project install: exporting", "project install: installing "),
+    ("locked deps", "project install: installing ", "project install: installing the project"),
+    ("project", "project install: installing the project", "project install: complete"),
+    ("pip check", "project install: complete", "environment check: ok"),
+    ("to hand-off", "environment check: ok", "handing off to hassette"),
+)
+# which wrapper record belongs to which step (in the order boot runs uv)
+UV_STEPS = ("uv export", "locked deps", "project", "pip check")
 
 
 @dataclass
@@ -44,24 +78,53 @@ class Scenario:
     description: str
     env: dict[str, str] = field(default_factory=dict)
     mounts: list[str] = field(default_factory=list)
-    fresh: bool = False  # a new container for every start (cold start)
+    fresh: bool = False  # a new container for every start
+    shared_cache: bool = False  # with fresh: one uv cache volume for all of them
     needs_index: bool = False
+    breakdown: bool = False  # also run through the uv timing wrapper
     handoff_ms: list[int] = field(default_factory=list)
     own_ms: list[int] = field(default_factory=list)  # boot's own work: start line to hand-off
     whole_ms: list[int] = field(default_factory=list)
     first_start: dict[str, int] = field(default_factory=dict)
+    steps: list[dict[str, dict[str, float]]] = field(default_factory=list)
 
-    def add(self, start: dict[str, int]) -> None:
+    def add(self, start: dict) -> None:
         self.handoff_ms.append(start["handoff_ms"])
         self.own_ms.append(start["own_ms"])
         self.whole_ms.append(start["whole_ms"])
+
+    def step_medians(self) -> dict[str, dict[str, float]]:
+        """Per step: the median of its time in the log, of uv's own time, and the difference."""
+        found: dict[str, dict[str, float]] = {}
+        for name, _, _ in STEPS:
+            runs = [run[name] for run in self.steps if name in run]
+            if not runs:
+                continue
+            found[name] = {
+                key: round(statistics.median(run[key] for run in runs), 1) for key in runs[0]
+            }
+        return found
+
+    def around_uv_ms(self) -> float | None:
+        """Median over runs of boot's time around its uv calls, summed over the calls."""
+        totals = [sum(run[name]["boot"] for name in UV_STEPS if name in run) for run in self.steps]
+        return round(statistics.median(totals), 1) if totals else None
 
     def summary(self) -> dict:
         data = asdict(self)
         data["median_handoff_ms"] = median(self.handoff_ms)
         data["median_own_ms"] = median(self.own_ms)
         data["median_whole_ms"] = median(self.whole_ms)
+        data["step_medians_ms"] = self.step_medians()
+        data["median_boot_around_uv_ms"] = self.around_uv_ms()
         return data
+
+
+@dataclass
+class Live:
+    name: str
+    description: str
+    ms: list[int] = field(default_factory=list)
 
 
 def median(values: list[int]) -> int | None:
@@ -72,23 +135,53 @@ def docker(*args: str, timeout: int = 600) -> str:
     return str(DOCKER(*args, _err_to_out=True, _timeout=timeout, _tty_out=False))
 
 
-def timed_start(command: list[str]) -> dict[str, int]:
+def phases(output: str) -> list[tuple[int, str]]:
+    return [(int(ms), text) for ms, text in PHASE.findall(output)]
+
+
+def first(found: list[tuple[int, str]], prefix: str) -> int | None:
+    return next((ms for ms, text in found if text.startswith(prefix)), None)
+
+
+def timed_start(command: list[str]) -> tuple[dict, str]:
     """Run a docker command that starts a container: hand-off ms and boot's own ms from the
-    log, and the wall time of the whole start."""
+    log, and the wall time of the whole start; and the log."""
     started = time.monotonic()
     try:
         output = docker(*command)
     except sh.ErrorReturnCode as error:
         sys.exit(f"start failed: docker {' '.join(command)}\n{error.stdout.decode()}")
     wall = int((time.monotonic() - started) * 1000)
-    handoff, boot = HANDOFF.search(output), BOOT_START.search(output)
-    if not (handoff and boot):
+    found = phases(output)
+    handoff, boot = first(found, "handing off to hassette"), first(found, "boot: starting")
+    if handoff is None or boot is None:
         sys.exit(f"no boot/hand-off lines in the log of docker {' '.join(command)}:\n{output}")
-    return {
-        "handoff_ms": int(handoff.group(1)),
-        "own_ms": int(handoff.group(1)) - int(boot.group(1)),
-        "whole_ms": wall,
-    }
+    return {"handoff_ms": handoff, "own_ms": handoff - boot, "whole_ms": wall}, output
+
+
+def step_breakdown(output: str, uv_times: Path) -> dict[str, dict[str, float]]:
+    """Each step's time in the log, and for the uv steps uv's own time (from the wrapper's
+    records) and boot's time around it (the difference)."""
+    found = phases(output)
+    records = []
+    for line in uv_times.read_text().splitlines() if uv_times.exists() else []:
+        start, end, command = line.split(" ", 2)
+        if not command.startswith("cache"):  # the prune runs after the hand-off
+            records.append((float(end) - float(start)) * 1000)
+    if len(records) != len(UV_STEPS):
+        sys.exit(f"expected {len(UV_STEPS)} uv calls, the wrapper saw {len(records)}:\n{output}")
+    own = dict(zip(UV_STEPS, records, strict=True))
+    steps = {}
+    for name, begins, ends in STEPS:
+        start, end = first(found, begins), first(found, ends)
+        if start is None or end is None:
+            continue
+        step = {"log": float(end - start)}
+        if name in own:
+            step["uv"] = round(own[name], 1)
+            step["boot"] = round(end - start - own[name], 1)
+        steps[name] = step
+    return steps
 
 
 def make_inputs(work: Path, backends: Path | None) -> tuple[Path, Path, Path]:
@@ -109,9 +202,24 @@ def make_inputs(work: Path, backends: Path | None) -> tuple[Path, Path, Path]:
     apps = work / "apps"
     apps.mkdir()
     (apps / "requirements.txt").write_text("applibc>=1\n")
+    timed = work / "bench-uv"
+    timed.mkdir()
+    (timed / "uv").write_text(
+        "#!/bin/bash\n"
+        "# uv's own run time, with no fork around it: $EPOCHREALTIME is bash's clock\n"
+        "start=$EPOCHREALTIME\n"
+        f'{REAL_UV} "$@"\n'
+        "code=$?\n"
+        "end=$EPOCHREALTIME\n"
+        'printf \'%s %s %s\\n\' "$start" "$end" "$*" >> "$BENCH_UV_TIMES"\n'
+        'exit "$code"\n'
+    )
+    (work / "times").mkdir()
     for folder, dirs, files in os.walk(work):
         for name in dirs + files:
-            os.chmod(os.path.join(folder, name), 0o755 if name in dirs else 0o644)
+            path = os.path.join(folder, name)
+            os.chmod(path, 0o755 if name in dirs or name == "uv" else 0o644)
+    os.chmod(work / "times", 0o777)
     os.chmod(work, 0o755)
     return served, project, apps
 
@@ -125,6 +233,32 @@ def wait_for_index(name: str) -> None:
         except sh.ErrorReturnCode:
             time.sleep(0.2)
     sys.exit("the local index container did not answer")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def time_to_live(name: str, port: int) -> int:
+    """ms from `docker start NAME` to the health endpoint answering 200; then stop it."""
+    url = f"http://127.0.0.1:{port}{HEALTH}"
+    started = time.monotonic()
+    docker("start", name)
+    while time.monotonic() - started < LIVE_TIMEOUT:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    live = int((time.monotonic() - started) * 1000)
+                    docker("stop", name)
+                    return live
+        except (OSError, http.client.HTTPException):  # not listening yet
+            pass
+        time.sleep(0.01)
+    log = docker("logs", name)
+    docker("stop", name)
+    sys.exit(f"{name} was not live after {LIVE_TIMEOUT}s:\n{log}")
 
 
 def discovery_figure(work: Path, runs: int) -> dict:
@@ -149,14 +283,16 @@ def discovery_figure(work: Path, runs: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image", default="hassette-tasks:3.13")
-    parser.add_argument("--runs", type=int, default=5, help="warm starts per scenario")
+    parser.add_argument("--runs", type=int, default=5, help="starts per scenario")
     parser.add_argument("--build-backends", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
+    parser.add_argument("--no-live", action="store_true", help="skip the time-to-live figures")
     options = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hassette-bench-"))
     tag = f"hassette-bench-{os.getpid()}"
     network, index = tag, f"{tag}-index"
+    shared_volume = f"{tag}-uv-cache"
     project_mount = f"{work / 'project'}:/apps:ro"
     scenarios = [
         Scenario("none", "no install configured"),
@@ -173,20 +309,38 @@ def main() -> int:
             {"HASSETTE__FORCE_INSTALL": "1"},
             [project_mount],
             needs_index=True,
+            breakdown=True,
+        ),
+        Scenario(
+            "new-container",
+            "new container, same cache volume",
+            mounts=[project_mount],
+            fresh=True,
+            shared_cache=True,
+            needs_index=True,
+            breakdown=True,
         ),
         Scenario(
             "cold",
-            "cold start, locked project (new container)",
+            "new container, empty cache",
             mounts=[project_mount],
             fresh=True,
             needs_index=True,
+            breakdown=True,
         ),
     ]
-    containers: dict[str, str] = {}
+    lives = [
+        Live("locked-warm", "locked project warm restart"),
+        Live("new-container", "new container, same cache volume"),
+    ]
+    containers: list[str] = []
+    volumes = [shared_volume]
+    serial = iter(range(10_000))
     try:
         print(f"[bench] building test packages in {work}", flush=True)
         served, _, _ = make_inputs(work, options.build_backends)
         docker("network", "create", network)
+        docker("volume", "create", shared_volume)
         docker(
             "run",
             "-d",
@@ -209,43 +363,122 @@ def main() -> int:
         )
         wait_for_index(index)
 
-        def run_args(scenario: Scenario) -> list[str]:
+        def run_args(
+            scenario: Scenario, timed: str | None = None, hassette: list[str] | None = None
+        ) -> list[str]:
             args = ["--network", network, "-e", f"UV_INDEX_URL={INDEX_URL}"]
             for key, value in scenario.env.items():
                 args += ["-e", f"{key}={value}"]
             for mount in scenario.mounts:
                 args += ["-v", mount]
-            return [*args, options.image, "--version"]
+            if scenario.fresh and scenario.shared_cache:
+                args += ["-v", f"{shared_volume}:/uv_cache"]
+            elif scenario.fresh:  # an empty volume of its own, removed with it
+                volume = f"{tag}-cache-{next(serial)}"
+                volumes.append(volume)
+                args += ["-v", f"{volume}:/uv_cache"]
+            if timed:
+                args += [
+                    "-v",
+                    f"{work / 'bench-uv'}:{TIMED_UV}:ro",
+                    "-v",
+                    f"{work / 'times'}:{UV_TIMES}",
+                    "-e",
+                    f"PATH={TIMED_UV}:{IMAGE_PATH}",
+                    "-e",
+                    f"BENCH_UV_TIMES={UV_TIMES}/{timed}",
+                ]
+            return [*args, options.image, *(["--version"] if hassette is None else hassette)]
 
+        def start(scenario: Scenario, timed: bool = False) -> tuple[dict, str, Path]:
+            """One start; with TIMED through the uv timing wrapper, whose records (of this
+            start only) are in the returned file."""
+            record = f"{scenario.name}-{next(serial)}" if scenario.fresh else scenario.name
+            times = work / "times" / record
+            times.unlink(missing_ok=True)
+            if scenario.fresh:
+                args = run_args(scenario, record if timed else None)
+                return (*timed_start(["run", "--rm", *args]), times)
+            name = f"{tag}-{scenario.name}{'-timed' if timed else ''}"
+            if name not in containers:
+                docker("create", "--name", name, *run_args(scenario, record if timed else None))
+                containers.append(name)
+            return (*timed_start(["start", "-a", name]), times)
+
+        for scenario in scenarios:  # warm the shared volume: one start that fills it
+            if scenario.shared_cache:
+                timed_start(["run", "--rm", *run_args(scenario)])
+                break
         # first starts (and every start that needs the index) while the index is up
         for scenario in scenarios:
-            if scenario.fresh:
-                for _ in range(options.runs):
-                    scenario.add(timed_start(["run", "--rm", *run_args(scenario)]))
-                continue
-            name = f"{tag}-{scenario.name}"
-            docker("create", "--name", name, *run_args(scenario))
-            containers[scenario.name] = name
-            scenario.first_start = timed_start(["start", "-a", name])
+            print(f"[bench] {scenario.description}", flush=True)
+            if not scenario.fresh:
+                scenario.first_start = start(scenario)[0]
             if scenario.needs_index:
                 for _ in range(options.runs):
-                    scenario.add(timed_start(["start", "-a", name]))
+                    scenario.add(start(scenario)[0])
+            if scenario.breakdown:
+                if not scenario.fresh:
+                    start(scenario, timed=True)  # its own container's first start
+                for _ in range(options.runs):
+                    _, output, times = start(scenario, timed=True)
+                    scenario.steps.append(step_breakdown(output, times))
+        live_ports = {}
+        if not options.no_live:
+            print("[bench] time to live: new containers on the shared cache", flush=True)
+            by_name = {scenario.name: scenario for scenario in scenarios}
+            real_run = [
+                "-e",
+                "HASSETTE__TOKEN=dummy",
+                "-e",
+                "HASSETTE__BASE_URL=http://127.0.0.1:8123",
+            ]
+            for live in lives:
+                port = free_port()
+                live_ports[live.name] = port
+                scenario = by_name[live.name]
+                for run in range(options.runs if scenario.fresh else 1):
+                    name = f"{tag}-live-{live.name}-{run}"
+                    args = run_args(scenario, hassette=[])
+                    published = ["-p", f"127.0.0.1:{port}:8126"]
+                    docker("create", "--name", name, *published, *real_run, *args)
+                    containers.append(name)
+                    if scenario.fresh:
+                        live.ms.append(time_to_live(name, port))
+                    else:
+                        time_to_live(name, port)  # the first start installs
         print("[bench] stopping the index: warm restarts must not need it", flush=True)
         docker("rm", "-f", index)
         for scenario in scenarios:
             if scenario.fresh or scenario.needs_index:
                 continue
             for _ in range(options.runs):
-                scenario.add(timed_start(["start", "-a", containers[scenario.name]]))
+                scenario.add(start(scenario)[0])
+        if not options.no_live:
+            print("[bench] time to live: warm restarts", flush=True)
+            for live in lives:
+                if live.ms:
+                    continue
+                name = f"{tag}-live-{live.name}-0"
+                for _ in range(options.runs):
+                    live.ms.append(time_to_live(name, live_ports[live.name]))
         discovery = discovery_figure(work, options.runs)
     finally:
-        for name in [*containers.values(), index]:
+        for name in [*containers, index]:
             with contextlib.suppress(sh.ErrorReturnCode):
                 docker("rm", "-f", name)
+        for volume in volumes:
+            with contextlib.suppress(sh.ErrorReturnCode):
+                docker("volume", "rm", "-f", volume)
         with contextlib.suppress(sh.ErrorReturnCode):
             docker("network", "rm", network)
         shutil.rmtree(work, ignore_errors=True)
 
+    report(options, scenarios, lives, discovery)
+    return 0
+
+
+def report(options, scenarios: list[Scenario], lives: list[Live], discovery: dict) -> None:
     by_name = {scenario.name: scenario for scenario in scenarios}
 
     def ratio(field_name: str) -> float | None:
@@ -263,9 +496,27 @@ def main() -> int:
             f"{scenario.description:<46} {median(scenario.handoff_ms):>7} ms "
             f"{median(scenario.own_ms):>7} ms {median(scenario.whole_ms):>9} ms"
         )
+    print()
+    print("install steps through the uv timing wrapper (ms, medians): log / uv's own / boot's")
+    for scenario in scenarios:
+        if not scenario.steps:
+            continue
+        print(f"  {scenario.description}")
+        for name, step in scenario.step_medians().items():
+            if "uv" in step:
+                print(f"    {name:<14} {step['log']:>7.0f} {step['uv']:>9.1f} {step['boot']:>9.1f}")
+            else:
+                print(f"    {name:<14} {step['log']:>7.0f}         -         -")
+        print(f"    boot's time around its uv calls, in all: {scenario.around_uv_ms()} ms")
+    if any(live.ms for live in lives):
+        print()
+        print("time to live (docker start to health 200, real `hassette run`, medians)")
+        for live in lives:
+            print(f"  {live.description:<44} {median(live.ms):>7} ms  {live.ms}")
+    print()
     print(
-        f"locked warm restart vs forced install: {speedup}x sooner hand-off "
-        f"(target: at least 5x); boot's own work {own_speedup}x"
+        f"locked warm restart vs forced install: {speedup}x sooner hand-off; "
+        f"boot's own work {own_speedup}x"
     )
     print(
         f"no install configured: {median(by_name['none'].handoff_ms)} ms to hand-off "
@@ -276,13 +527,13 @@ def main() -> int:
         "image": options.image,
         "runs": options.runs,
         "scenarios": [scenario.summary() for scenario in scenarios],
+        "time_to_live": [asdict(live) | {"median_ms": median(live.ms)} for live in lives],
         "locked_warm_speedup": speedup,
         "locked_warm_speedup_own_work": own_speedup,
         "discovery": discovery,
     }
     options.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"[bench] wrote {options.json}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+"""The private folder an install works in, at the same path on every start.
+
+uv keys the build of a local project on the path it is built from; a new random folder
+for every start means a new build every time. So the folder is `TMPDIR/PREFIX<uid>`,
+claimed only when it is a real folder (never a symlink) of this user with mode 0700,
+locked while in use, emptied of what a killed start left, and removed afterwards. When
+it cannot be claimed (someone else's, or another start of this user working in it) a
+new random private folder serves, as it always did: slower, never less safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def private_workdir(prefix: str) -> Iterator[Path]:
+    """A private (0700) folder, removed on every way out, SIGTERM included."""
+    claimed = claim(Path(tempfile.gettempdir()) / f"{prefix}{os.getuid()}")
+    if claimed is None:
+        with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+            yield Path(folder)
+        return
+    folder, handle = claimed
+    try:
+        yield folder
+    finally:
+        try:
+            _empty(folder)
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        finally:
+            os.close(handle)  # releases the lock
+
+
+def claim(folder: Path) -> tuple[Path, int] | None:
+    """FOLDER, emptied and locked (the descriptor holds the lock), or None if not ours."""
+    for _ in range(3):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+        try:
+            # O_NOFOLLOW: a symlink planted at the path is refused, never followed
+            handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        held = os.fstat(handle)
+        if held.st_uid != os.getuid() or stat.S_IMODE(held.st_mode) & 0o077:
+            os.close(handle)
+            return None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another start of this user works in it
+            os.close(handle)
+            return None
+        try:
+            now = os.lstat(folder)
+        except OSError:
+            now = None
+        if now is None or (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino):
+            os.close(handle)  # removed or replaced since we opened it: try again
+            continue
+        try:
+            _empty(folder)  # what a start killed mid-install left behind
+        except OSError:
+            os.close(handle)
+            return None
+        return folder, handle
+    return None
+
+
+def _empty(folder: Path) -> None:
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False):
+            _remove_tree(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
+def _remove_tree(path: str) -> None:
+    # the copy of a read-only project has read-only folders: open each one that refuses
+    def writable_and_again(function, failed, _error) -> None:
+        os.chmod(os.path.dirname(failed), 0o700)
+        function(failed)
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=writable_and_again)
+    else:
+        shutil.rmtree(path, onerror=writable_and_again)

@@ -1,0 +1,48 @@
+"""The stable private folder: claimed only when it is this user's own, one start at a time."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from hassette_tasks import workdir
+
+
+def test_claimed_folder_is_private_and_removed_after_use(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(workdir.tempfile, "tempdir", None)  # read TMPDIR again
+
+    with workdir.private_workdir("prefix-") as folder:
+        assert folder == tmp_path / f"prefix-{os.getuid()}"
+        info = folder.lstat()
+        assert stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o700
+        assert info.st_uid == os.getuid()
+        (folder / "project").mkdir()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_start_while_the_first_works_gets_a_folder_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(workdir.tempfile, "tempdir", None)
+
+    with workdir.private_workdir("prefix-") as first:
+        (first / "in use").write_text("by the first start\n")
+        with workdir.private_workdir("prefix-") as second:
+            assert second != first
+            assert stat.S_IMODE(second.stat().st_mode) == 0o700
+        assert (first / "in use").read_text() == "by the first start\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stable_folder_replaced_by_a_symlink_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (tmp_path / "stable").symlink_to(elsewhere)
+
+    assert workdir.claim(tmp_path / "stable") is None
+    assert (tmp_path / "stable").is_symlink()
+
+
+def test_a_file_at_the_stable_path_is_refused(tmp_path):
+    (tmp_path / "stable").write_text("")
+    assert workdir.claim(tmp_path / "stable") is None
