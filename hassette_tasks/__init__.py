@@ -3,7 +3,7 @@
 export, install-locked, install-reqs, prune, start, constraints and baseline; boot composes them.
 """
 
-from invoke import Collection
+from invoke.collection import Collection
 
 from hassette_tasks import tasks
 

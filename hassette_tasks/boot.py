@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, integrity, state, steps
+from hassette_tasks import environment, integrity, state, steps, uv
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -79,7 +79,7 @@ def announce_settings(settings: Settings, console: Console) -> None:
         console.warn(warning)
 
 
-def run(settings: Settings, console: Console, args: list[str], dry_run: bool = False):
+def run(settings: Settings, console: Console, args: list[str], dry_run: bool = False) -> Plan:
     """Follow the flowchart; returns only for a dry run (otherwise exec or raise)."""
     # the time on this line is what starting Python and importing invoke cost
     console.line("boot: starting")
@@ -98,7 +98,7 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         steps.require_writable(app)
 
     installed = False
-    cache_usable = steps.uv.use_cache_or_fall_back(console)
+    cache_usable = uv.use_cache_or_fall_back(console)
     locked = None  # what the lock asked for (for the exact environment)
     # repairs first if the previous start was killed mid-install; marks this install (the
     # exact step may uninstall even when nothing installs: it is marked too)

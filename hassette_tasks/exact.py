@@ -25,7 +25,7 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from hassette_tasks.environment import AppEnvironment
@@ -33,6 +33,10 @@ from hassette_tasks.environment import AppEnvironment
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
+
+    from hassette_tasks.boot import Plan
+    from hassette_tasks.console import Console
+    from hassette_tasks.settings import Settings
 
 # packaging (requirements, markers, specifiers) costs ~45 ms to import: it is imported only
 # where a decision is made, never on a start that finds nothing to do
@@ -79,7 +83,8 @@ def _metadata(path: Path) -> tuple[str, str, list[str]]:
 
 def _direct_url(dist_info: Path) -> str | None:
     try:
-        return json.loads((dist_info / "direct_url.json").read_text()).get("url")
+        url = json.loads((dist_info / "direct_url.json").read_text()).get("url")
+        return url if isinstance(url, str) else None
     except (OSError, ValueError, AttributeError):
         return None
 
@@ -160,7 +165,7 @@ def load_baseline(app: AppEnvironment) -> Baseline | None:
     return None
 
 
-def ensure_baseline(app: AppEnvironment, console) -> Baseline | None:
+def ensure_baseline(app: AppEnvironment, console: Console) -> Baseline | None:
     """Record the venv's own packages before anything installs, unless already recorded."""
     found = load_baseline(app)
     if found:
@@ -327,7 +332,7 @@ def roots_from_files(paths: Iterable[Path]) -> Roots:
 def marker_environment(app: AppEnvironment) -> dict[str, str]:
     from packaging.markers import default_environment
 
-    env = dict(default_environment())
+    env: dict[str, str] = {key: str(value) for key, value in default_environment().items()}
     version = app.python_version
     if re.match(r"^\d+\.\d+", version):
         env["python_full_version"] = version
@@ -467,7 +472,11 @@ def _restore_text(decision: Decision) -> str:
 
 
 def make_exact(
-    settings, console, app: AppEnvironment, locked: Roots | None, files: Iterable[Path]
+    settings: Settings,
+    console: Console,
+    app: AppEnvironment,
+    locked: Roots | None,
+    files: Iterable[Path],
 ) -> bool:
     """Put back image versions no input overrides any more, then remove what no input asks
     for (LOCKED: what the lock asked for; FILES: the requirements files installed).
@@ -499,9 +508,9 @@ def make_exact(
     if restored:
         back = {name: image for name, (_now, image) in decision.restore.items()}
         console.line(f"exact environment: putting back the image's {_restore_text(decision)}")
+        pins = [f"{name}=={version}" for name, version in back.items()]
         steps.run_uv_step(
-            ["pip", "install", "--python", app.python, "-c", settings.require_constraints()]
-            + [f"{name}=={version}" for name, version in back.items()],
+            ["pip", "install", "--python", app.python, "-c", settings.require_constraints(), *pins],
             console,
             "putting back the image's own package versions",
             settings.install_timeout,
@@ -548,12 +557,12 @@ def uv_lock_names(path: Path, env: dict[str, str]) -> set[str]:
 
     with path.open("rb") as handle:
         packages = tomllib.load(handle).get("package", [])
-    by_name: dict[str, list[dict]] = {}
+    by_name: dict[str, list[dict[str, Any]]] = {}
     for package in packages:
         by_name.setdefault(canonicalize_name(str(package.get("name"))), []).append(package)
     roots = [p for p in packages if "." in (p.get("source") or {}).values()]
     names: set[str] = set()
-    stack = [(package, ()) for package in roots]
+    stack: list[tuple[dict[str, Any], tuple[str, ...]]] = [(package, ()) for package in roots]
     while stack:
         package, extras = stack.pop()
         dependencies = list(package.get("dependencies", []))
@@ -575,7 +584,7 @@ def uv_lock_names(path: Path, env: dict[str, str]) -> set[str]:
     return names
 
 
-def dry_run(settings, console, plan) -> list[str]:
+def dry_run(settings: Settings, console: Console, plan: Plan) -> list[str]:
     """The dry run's account of this step: what the inputs ask for, nothing installed and
     no uv run (what is installed of the project may be older than its lock)."""
     from hassette_tasks import pylock

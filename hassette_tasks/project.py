@@ -13,6 +13,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from hassette_tasks.errors import Failure, StartupError
 
@@ -66,7 +67,8 @@ def kind(project_dir: Path) -> ProjectKind:
 def project_name(project_dir: Path) -> str | None:
     try:
         with (project_dir / PYPROJECT).open("rb") as handle:
-            return tomllib.load(handle).get("project", {}).get("name")
+            name = tomllib.load(handle).get("project", {}).get("name")
+            return name if isinstance(name, str) else None
     except (OSError, tomllib.TOMLDecodeError, AttributeError):
         return None
 
@@ -220,7 +222,7 @@ def pin_build_key(copy: Path) -> dict[str, str]:
     return {BUILD_KEY_VARIABLE: key}
 
 
-def _with_cache_keys(text: str, document: dict) -> str | None:
+def _with_cache_keys(text: str, document: dict[str, Any]) -> str | None:
     """TEXT with tool.uv.cache-keys added, and nothing else changed (checked by parsing)."""
     expected = deepcopy(document)
     expected.setdefault("tool", {}).setdefault("uv", {})["cache-keys"] = [

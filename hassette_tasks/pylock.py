@@ -12,6 +12,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from packaging.markers import InvalidMarker, Marker
@@ -36,14 +37,14 @@ class Converted:
     count: int  # how many packages it installs
 
 
-def _hash_options(entry: dict, where: str, path: Path) -> list[str]:
+def _hash_options(entry: dict[str, Any], where: str, path: Path) -> list[str]:
     hashes = entry.get("hashes", {})
     if not isinstance(hashes, dict):
         raise PylockError(path, f"{where}: `hashes` is not a table")
     return [f"--hash={algorithm}:{value}" for algorithm, value in sorted(hashes.items())]
 
 
-def _selected(package: dict, environment: dict[str, str], groups: frozenset[str]) -> bool:
+def _selected(package: dict[str, Any], environment: dict[str, str], groups: frozenset[str]) -> bool:
     written = package.get("marker")
     if written is None:
         return True
@@ -52,7 +53,7 @@ def _selected(package: dict, environment: dict[str, str], groups: frozenset[str]
     except InvalidMarker as error:
         raise ValueError(f"marker {written!r}: {error}") from None
     context = environment | {"extras": frozenset(), "dependency_groups": groups}
-    return marker.evaluate(context, context="lock_file")  # type: ignore[arg-type]
+    return marker.evaluate(context, context="lock_file")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class _Places:
         return self.copy / resolved.relative_to(self.project)
 
 
-def _line(package: dict, places: _Places) -> str | None:
+def _line(package: dict[str, Any], places: _Places) -> str | None:
     path = places.lock
     name = package.get("name")
     if not isinstance(name, str) or not name:
@@ -114,7 +115,7 @@ def _line(package: dict, places: _Places) -> str | None:
     return " ".join([f"{name}=={version}", *dict.fromkeys(hashes)])
 
 
-def check_environment(lock: dict, environment: dict[str, str], path: Path) -> None:
+def check_environment(lock: dict[str, Any], environment: dict[str, str], path: Path) -> None:
     """The lock's `requires-python` and `environments` must admit this venv (PEP 751)."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 

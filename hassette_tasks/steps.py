@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from hassette_tasks import integrity, uv, verify, workdir
 from hassette_tasks.console import Console, hassette_run_line
@@ -137,12 +139,14 @@ def elapsed(started: float) -> str:
     return f"{time.monotonic() - started:.2f}s"
 
 
-def private_workdir():
+def private_workdir() -> contextlib.AbstractContextManager[Path]:
     """A private (0700) folder at a stable path, removed on every way out, SIGTERM included."""
     return workdir.private_workdir(TEMP_PREFIX)
 
 
-def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, export: bool = False):
+def failure_from_uv(
+    error: uv.UvFailed, step: str, timeout: Timeout | None, export: bool = False
+) -> StartupError:
     refused = verify.hash_mismatch(error.output, step)
     if refused:
         refused.output = error.tail
@@ -163,7 +167,15 @@ def failure_from_uv(error: uv.UvFailed, step: str, timeout: Timeout | None, expo
     return StartupError(kind, f"{step} failed (uv exit code {error.exit_code}).", todo, error.tail)
 
 
-def run_uv_step(args, console, step, timeout, cwd=None, export=False, env=None) -> str:
+def run_uv_step(
+    args: Sequence[str | os.PathLike[str]],
+    console: Console,
+    step: str,
+    timeout: Timeout | None,
+    cwd: Path | None = None,
+    export: bool = False,
+    env: dict[str, str] | None = None,
+) -> str:
     try:
         return uv.run(args, console, timeout=timeout, cwd=cwd, env=env, capture=export)
     except uv.UvFailed as error:
@@ -178,7 +190,7 @@ def export_locked(
     cwd: Path | None = None,
 ) -> str:
     """The locked dependencies as a flat requirements list (uv export)."""
-    args = [*EXPORT_ARGS, "--quiet"]
+    args: list[str | os.PathLike[str]] = [*EXPORT_ARGS, "--quiet"]
     if python:
         args += ["--python", python]
     return run_uv_step(
@@ -246,9 +258,11 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
         name = project_name(copy)
         if (copy / PYPROJECT).is_file():
             console.line(f"project install: installing the project {name or project_dir} (no deps)")
-            args = ["pip", "install", "--python", app.python, "--no-deps", "-c", constraints]
+            args: list[str | os.PathLike[str]] = ["pip", "install", "--python", app.python]
+            args += ["--no-deps", "-c", constraints]
             build_key = pin_build_key(copy) if name else {}
-            if build_key:  # uv reuses its build of the same files, reinstalls only on a change
+            # with a build key uv reuses its build of the same files, reinstalls only on a change
+            if name and build_key:
                 wanted = work / "project-requirement.txt"
                 wanted.write_text(requirement_line(copy, name))
                 args += ["-r", wanted]
@@ -384,7 +398,7 @@ def prune_detached() -> None:
     prune(Console(started=started if started == started else None))
 
 
-def hand_off(settings: Settings, console: Console, args: list[str]):
+def hand_off(settings: Settings, console: Console, args: list[str]) -> NoReturn:
     """Replace this process with `hassette run ARGS` (same PID; its exit code is ours)."""
     program = settings.venv / "bin" / "hassette"
     if not os.access(program, os.X_OK):

@@ -43,7 +43,7 @@ _INVALID_PACKAGE = re.compile(r"invalid package format|Failed to read from zip f
 
 
 class UvNotFound(StartupError):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             Failure.IMAGE,
             "uv was not found on PATH.",
@@ -126,7 +126,7 @@ def use_cache_or_fall_back(console: Console) -> bool:
 
 
 def run(
-    args: Sequence[str | os.PathLike],
+    args: Sequence[str | os.PathLike[str]],
     console: Console,
     timeout: Timeout | None = None,
     cwd: Path | None = None,

@@ -17,7 +17,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -26,8 +26,8 @@ def private_workdir(prefix: str) -> Iterator[Path]:
     """A private (0700) folder, removed on every way out, SIGTERM included."""
     claimed = claim(Path(tempfile.gettempdir()) / f"{prefix}{os.getuid()}")
     if claimed is None:
-        with tempfile.TemporaryDirectory(prefix=prefix) as folder:
-            yield Path(folder)
+        with tempfile.TemporaryDirectory(prefix=prefix) as temporary:
+            yield Path(temporary)
         return
     folder, handle = claimed
     try:
@@ -90,7 +90,7 @@ def _empty(folder: Path) -> None:
 
 def _remove_tree(path: str) -> None:
     # the copy of a read-only project has read-only folders: open each one that refuses
-    def writable_and_again(function, failed, _error) -> None:
+    def writable_and_again(function: Callable[[str], object], failed: str, _error: object) -> None:
         os.chmod(os.path.dirname(failed), 0o700)
         function(failed)
 
