@@ -28,7 +28,6 @@ network. Also times requirements discovery over a tree of 10,000 files and 50 le
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -43,15 +42,13 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import sh
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hassette_tasks.discovery import find_requirements
+from tests.container import dockerrun
 from tests.support import packages
 
 PHASE = re.compile(r"^\[\s*(\d+)ms\] (.*)$", re.M)
-DOCKER = sh.Command(os.environ.get("DOCKER", "docker"))
 INDEX_URL = "http://index:8000/simple"
 REAL_UV = "/usr/local/bin/uv"
 TIMED_UV = "/opt/bench-uv"
@@ -131,8 +128,9 @@ def median(values: list[int]) -> int | None:
     return int(statistics.median(values)) if values else None
 
 
-def docker(*args: str, timeout: int = 600) -> str:
-    return str(DOCKER(*args, _err_to_out=True, _timeout=timeout, _tty_out=False))
+def docker(*args: str, timeout: int = 600, check: bool = True) -> str:
+    """The tests' docker helper; its output (stdout and stderr); raises when CHECK and it fails."""
+    return dockerrun.docker(*args, timeout=timeout, check=check).output
 
 
 def phases(output: str) -> list[tuple[int, str]]:
@@ -147,10 +145,10 @@ def timed_start(command: list[str]) -> tuple[dict, str]:
     """Run a docker command that starts a container: hand-off ms and boot's own ms from the
     log, and the wall time of the whole start; and the log."""
     started = time.monotonic()
-    try:
-        output = docker(*command)
-    except sh.ErrorReturnCode as error:
-        sys.exit(f"start failed: docker {' '.join(command)}\n{error.stdout.decode()}")
+    run = dockerrun.run_docker(*command, timeout=600)
+    if run.exit_code != 0:
+        sys.exit(f"start failed:\n{run.describe()}")
+    output = run.output
     wall = int((time.monotonic() - started) * 1000)
     found = phases(output)
     handoff, boot = first(found, "handing off to hassette"), first(found, "boot: starting")
@@ -227,11 +225,9 @@ def make_inputs(work: Path, backends: Path | None) -> tuple[Path, Path, Path]:
 def wait_for_index(name: str) -> None:
     probe = "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/simple/')"
     for _ in range(100):
-        try:
-            docker("exec", name, "python3", "-c", probe)
+        if dockerrun.run_docker("exec", name, "python3", "-c", probe).exit_code == 0:
             return
-        except sh.ErrorReturnCode:
-            time.sleep(0.2)
+        time.sleep(0.2)
     sys.exit("the local index container did not answer")
 
 
@@ -465,13 +461,10 @@ def main() -> int:
         discovery = discovery_figure(work, options.runs)
     finally:
         for name in [*containers, index]:
-            with contextlib.suppress(sh.ErrorReturnCode):
-                docker("rm", "-f", name)
+            docker("rm", "-f", name, check=False)
         for volume in volumes:
-            with contextlib.suppress(sh.ErrorReturnCode):
-                docker("volume", "rm", "-f", volume)
-        with contextlib.suppress(sh.ErrorReturnCode):
-            docker("network", "rm", network)
+            docker("volume", "rm", "-f", volume, check=False)
+        docker("network", "rm", network, check=False)
         shutil.rmtree(work, ignore_errors=True)
 
     report(options, scenarios, lives, discovery)
