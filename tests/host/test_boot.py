@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.host.conftest import assert_failed, assert_ok, write_requirements
+from tests.support.packages import HASSETTE_VERSION
 from tests.support.tasks_runner import PHASE_LINE
 
 DISABLED = "requirements install: disabled (set HASSETTE__INSTALL_DEPS=1 to enable)"
@@ -19,7 +20,7 @@ def test_no_project_hands_off_to_hassette(layout, installed):
     assert_ok(result)
     assert "project install: skipped (no project" in result.stdout
     assert DISABLED in result.stdout
-    assert "environment: hassette 0.60.0" in result.stdout
+    assert f"environment: hassette {HASSETTE_VERSION}" in result.stdout
     assert "handing off to hassette" in result.stdout
     assert installed() == before
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from packaging.requirements import Requirement
 
 from tests.host.conftest import write_requirements
+from tests.support.packages import HASSETTE_VERSION
 
 
 def requirement_lines(text: str) -> list[str]:
@@ -18,7 +19,7 @@ def test_constraints_from_the_installed_hassette(layout):
     lines = requirement_lines(result.stdout)
     # hassette declares: hassette-dep[speed]>=1.0,<2 ; tinydep>=1.0,<2 with a marker ;
     # extraonly only for its `docs` extra
-    assert lines[-1] == "hassette==0.60.0"
+    assert lines[-1] == f"hassette=={HASSETTE_VERSION}"
     parsed = {Requirement(line).name: Requirement(line) for line in lines}
     assert set(parsed) == {"hassette-dep", "tinydep", "hassette"}, lines
     assert all(not requirement.extras for requirement in parsed.values()), lines

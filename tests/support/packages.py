@@ -13,12 +13,16 @@ import re
 import shutil
 import subprocess
 import textwrap
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 UV_BUILD_REQUIRES = "uv_build>=0.9,<0.20"
-HASSETTE_VERSION = "0.60.0"
+# the stand-in hassette the host tests install carries the version the images install
+HASSETTE_VERSION = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())[
+    "tool"
+]["hassette-tasks"]["hassette-version"]
 
 # The stand-in hassette's command line: `run` prints its PID, argv and the HASSETTE__
 # variables it was handed as JSON and exits with FAKE_HASSETTE_EXIT; `--version` prints
