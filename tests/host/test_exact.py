@@ -46,6 +46,14 @@ def lock(layout, fixture_uv_env, *dependencies: str):
     return project
 
 
+def install_behind_boots_back(layout, env, name: str) -> None:
+    """NAME installed into the app venv by uv directly, as no input of boot's asks."""
+    python = layout.venv / "bin" / "python"
+    packages.run_uv(
+        ["pip", "install", "--python", python, "--find-links", layout.wheels, name], env=env
+    )
+
+
 def test_a_removed_dependency_leaves_the_venv_as_a_fresh_start_would(
     layout, fixture_uv_env, installed, fresh, uv_calls
 ):
@@ -160,18 +168,7 @@ def test_packages_the_venv_had_before_its_first_start_are_never_removed(
     layout, fixture_uv_env, installed
 ):
     # a venv no image recorded: whatever it holds at the first start is its own
-    packages.run_uv(
-        [
-            "pip",
-            "install",
-            "--python",
-            layout.venv / "bin" / "python",
-            "--find-links",
-            layout.wheels,
-            "probe-hidden",
-        ],
-        env=fixture_uv_env,
-    )
+    install_behind_boots_back(layout, fixture_uv_env, "probe-hidden")
     requirements = write_requirements(layout.config_dir, "probe-config")
     first = layout.run("boot", env=ON)
     assert_ok(first)
@@ -192,18 +189,7 @@ def test_the_image_record_names_the_image_packages(layout, fixture_uv_env, insta
     assert made.exit_code == 0, made.describe()
     assert set(json.loads(record.read_text())["packages"]) == set(installed())
     # installed after the image was built: not the image's, so not kept
-    packages.run_uv(
-        [
-            "pip",
-            "install",
-            "--python",
-            layout.venv / "bin" / "python",
-            "--find-links",
-            layout.wheels,
-            "probe-hidden",
-        ],
-        env=fixture_uv_env,
-    )
+    install_behind_boots_back(layout, fixture_uv_env, "probe-hidden")
     write_requirements(layout.config_dir, "probe-config")
     env = ON | {"HASSETTE_TASKS_IMAGE_PACKAGES": str(record)}
 
