@@ -208,10 +208,12 @@ def locked_requirements(
 ) -> str:
     """The lock's packages as a requirements list with hashes: uv.lock through `uv export`,
     pylock.toml converted here (see pylock.py); read from the private COPY."""
-    from hassette_tasks import exact, pylock  # packaging costs ~45 ms: not on warm restarts
-
     project_dir = settings.project_dir
     if kind(project_dir) is ProjectKind.PYLOCK:
+        # imported here: they load packaging (~45 ms), which a uv.lock project's export
+        # does not need
+        from hassette_tasks import exact, pylock
+
         console.line(f"project install: reading the standard lock {project_dir / PYLOCK}")
         return pylock.convert(project_dir, copy, exact.marker_environment(app)).text
     timeout = settings.install_timeout
