@@ -64,3 +64,12 @@ def test_foreign_uid_in_halt_mode_stays_up_with_the_banner(containers, project, 
     assert containers.running(name), log
     containers.stop(name)
     assert containers.exit_code(name) == EXIT, containers.logs(name)
+
+
+def test_a_token_given_on_the_command_line_is_not_logged(containers, base_env):
+    secret = "cli-token-5c1f9e"
+    run = containers.run("--token", secret, "--version", env=base_env)
+
+    assert run.exit_code == 0, run.describe()
+    assert "hassette run --token **** --version" in run.output, run.output
+    assert secret not in run.output
