@@ -6,6 +6,7 @@ import pytest
 
 from tests.container.conftest import HASSETTE_VERSION
 from tests.container.dockerrun import Mount, write
+from tests.support.tasks_runner import TASKS as EVERY_TASK
 
 pytestmark = pytest.mark.docker
 
@@ -146,13 +147,5 @@ def test_task_list(containers):
     run = containers.run("--list", entrypoint=TASKS)
 
     assert run.exit_code == 0, run.describe()
-    for name in (
-        "boot",
-        "constraints",
-        "export",
-        "install-locked",
-        "install-reqs",
-        "prune",
-        "start",
-    ):
+    for name in EVERY_TASK:
         assert name in run.output

@@ -7,17 +7,7 @@ import re
 import pytest
 
 from hassette_tasks import ns
-
-TASKS = (
-    "baseline",
-    "boot",
-    "constraints",
-    "export",
-    "install-locked",
-    "install-reqs",
-    "prune",
-    "start",
-)
+from tests.support.tasks_runner import TASKS
 
 
 def test_list_shows_every_task_with_a_summary(layout):

@@ -22,6 +22,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# every task of the collection, as `invoke --list` names them
+TASKS = (
+    "baseline",
+    "boot",
+    "constraints",
+    "export",
+    "install-locked",
+    "install-reqs",
+    "prune",
+    "start",
+)
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMP_PREFIX = "hassette-tasks-"
 # `[    412ms] message`: how every phase line starts
