@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TextIO
 
+from hassette_tasks.util import proc_self_stat
+
 SECRET_NAME_WORDS = ("TOKEN", "SECRET", "PASSWORD")
 REDACTED = "****"
 # userinfo in a URL: scheme://user:password@host or scheme://token@host
@@ -17,9 +19,10 @@ _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>
 
 def _process_age_seconds() -> float | None:
     """Seconds since this process was started, from /proc (None where unavailable)."""
+    fields = proc_self_stat()
+    if fields is None:
+        return None
     try:
-        with open("/proc/self/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
         started_ticks = int(fields[19])  # field 22 of stat(5), counted after the ')'
         return time.clock_gettime(time.CLOCK_BOOTTIME) - started_ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError, AttributeError):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hassette_tasks.environment import hassette_distribution, site_packages
+from hassette_tasks.environment import site_packages
 from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.installed import hassette_distribution
 
 
 def constraint_lines(requirements: list[str], version: str) -> list[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.installed import hassette_distribution
+from hassette_tasks.util import venv_program, venv_python
 
 CORRUPT_TODO = (
     "The image may be corrupt, or HASSETTE__VENV names the wrong folder "
@@ -23,7 +25,7 @@ class AppEnvironment:
 
     @property
     def python(self) -> Path:
-        return self.venv / "bin" / "python"
+        return venv_python(self.venv)
 
 
 def site_packages(venv: Path) -> Path | None:
@@ -50,16 +52,12 @@ def python_version(venv: Path) -> str:
     return "unknown"
 
 
-def hassette_distribution(site: Path) -> metadata.Distribution | None:
-    return next(iter(metadata.distributions(name="hassette", path=[str(site)])), None)
-
-
 def inspect(venv: Path) -> AppEnvironment:
     """Check that hassette is installed in VENV, by its metadata and its package files.
 
     Reads files only: `import hassette` costs seconds.
     """
-    if not (venv / "bin" / "python").exists():
+    if not venv_python(venv).exists():
         raise StartupError(Failure.IMAGE, f"no Python environment at {venv}.", CORRUPT_TODO)
     site = site_packages(venv)
     dist = hassette_distribution(site) if site else None
@@ -71,6 +69,51 @@ def inspect(venv: Path) -> AppEnvironment:
             f"hassette {dist.version} is recorded in {venv} but its package files are missing.",
             CORRUPT_TODO,
         )
-    if not (venv / "bin" / "hassette").exists():
+    if not venv_program(venv, "hassette").exists():
         raise StartupError(Failure.IMAGE, f"{venv}/bin/hassette is missing.", CORRUPT_TODO)
     return AppEnvironment(venv, site, python_version(venv), dist.version)
+
+
+DERIVED_IMAGE = (
+    "or install the packages when you build an image of your own (FROM this image, COPY "
+    "your project or requirements, RUN hassette-tasks boot --dry-run to see the plan, then "
+    "RUN hassette-tasks install-locked / install-reqs) and start that one."
+)
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def require_writable(app: AppEnvironment) -> None:
+    """Before uv runs: can this user write the app venv? A banner that says why not.
+
+    A read-only root file system (docker run --read-only) and a foreign uid (docker run
+    --user, OpenShift's arbitrary uids) both end in uv's `failed to create directory`
+    otherwise, with the cause buried in its output.
+    """
+    for folder in (app.site_packages, app.venv / "bin"):
+        if os.access(folder, os.W_OK | os.X_OK):
+            continue
+        if _read_only(folder):
+            raise StartupError(
+                Failure.NOT_WRITABLE,
+                f"the app environment {app.venv} is on a read-only file system, so boot "
+                "cannot install your packages into it.",
+                "The container runs with a read-only root file system (docker run "
+                "--read-only, or read_only: true in compose). Drop that (a --tmpfs /tmp "
+                f"may stay), {DERIVED_IMAGE}",
+            )
+        owner = folder.stat().st_uid
+        raise StartupError(
+            Failure.NOT_WRITABLE,
+            f"the app environment {app.venv} cannot be written by this container's user "
+            f"(uid {os.getuid()}): {folder} belongs to uid {owner}.",
+            f"Run the container as uid {owner} (drop --user, or docker run --user {owner}); "
+            "for platforms that pick a uid of their own (OpenShift), make /app/.venv "
+            "group-writable for gid 0 in an image of your own (chgrp -R 0 /app/.venv && "
+            f"chmod -R g=u /app/.venv); {DERIVED_IMAGE}",
+        )

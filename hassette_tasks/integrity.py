@@ -12,38 +12,66 @@ is removed. On a start without the marker none of this runs: one stat() is its c
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
-import shutil
-import stat
-import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from hassette_tasks import uv
 from hassette_tasks.console import Console
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.installed import dist_infos, name_version
+from hassette_tasks.leftovers import (
+    leftover_workdirs,
+    owned_paths,
+    remove_file,
+    remove_leftover_workdirs,
+    stray_temp_files,
+    uninstall,
+)
+from hassette_tasks.records import (
+    changed_since,
+    check_installed,
+    read_record,
+    snapshot,
+    summary,
+    verify,
+    verify_changed,
+)
+from hassette_tasks.util import atomic_write, elapsed, fsync_folder
 
 MARKER_NAME = ".hassette-tasks-installing"
-# the private work folders of steps.private_workdir
-WORKDIR_PREFIX = "hassette-tasks-"
-# uv writes files through temporary siblings named like this, then renames them
-UV_TEMP_PREFIX = ".tmp"
-# files a distribution's RECORD lists that may legitimately be absent
-OPTIONAL_SUFFIXES = (".pyc",)
-# what uv writes last into a dist-info it installed: without it, uv was stopped mid-way
-FINISHED_FILES = ("METADATA", "RECORD", "INSTALLER")
 
 RECREATE = (
     "Recreate the container (docker compose up -d --force-recreate, or docker rm and "
     "docker run again): a new container starts from the image's own, intact packages."
 )
 
-
-# --- the marker
+# the RECORD checks live in records.py and what the repair removes in leftovers.py; they
+# are named here too, as the one place the install sequence and the tests reach them by
+__all__ = [
+    "MARKER_NAME",
+    "InstallGuard",
+    "Repair",
+    "changed_since",
+    "check_installed",
+    "clear_marker",
+    "interrupted",
+    "leftover_workdirs",
+    "mark_installing",
+    "marker_path",
+    "owned_paths",
+    "put_back",
+    "read_record",
+    "remove_leftover_workdirs",
+    "repair",
+    "snapshot",
+    "stray_temp_files",
+    "uninstall",
+    "verify",
+    "verify_changed",
+]
 
 
 def marker_path(venv: Path) -> Path:
@@ -55,27 +83,10 @@ def interrupted(venv: Path) -> bool:
     return os.path.lexists(marker_path(venv))
 
 
-def _fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def mark_installing(venv: Path) -> None:
     """Write the marker atomically and durably, before the first uv call of an install."""
-    handle, temporary = tempfile.mkstemp(prefix=".marker-", dir=venv)
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(f"install started by pid {os.getpid()} at {time.time():.0f}\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, marker_path(venv))
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_folder(venv)
+    text = f"install started by pid {os.getpid()} at {time.time():.0f}\n"
+    atomic_write(marker_path(venv), text, prefix=".marker-", durable=True)
 
 
 def clear_marker(venv: Path) -> None:
@@ -83,307 +94,7 @@ def clear_marker(venv: Path) -> None:
     path = marker_path(venv)
     if os.path.lexists(path):
         path.unlink()
-        _fsync_folder(venv)
-
-
-# --- distributions and their RECORD
-
-
-class RecordEntry:
-    """One row of a RECORD. (Plain classes here: this module is imported on every start,
-    and a dataclass costs a few hundred microseconds to create.)"""
-
-    __slots__ = ("digest", "path", "size")
-
-    def __init__(self, path: str, digest: str, size: int | None):
-        self.path = path  # as RECORD writes it, relative to site-packages
-        self.digest = digest  # urlsafe base64 sha256 without padding, or "" when not hashed
-        self.size = size
-
-
-def dist_infos(site: Path) -> list[Path]:
-    with os.scandir(site) as entries:
-        return sorted(
-            Path(entry.path)
-            for entry in entries
-            if entry.name.endswith(".dist-info") and entry.is_dir(follow_symlinks=False)
-        )
-
-
-def name_version(dist_info: Path) -> tuple[str, str]:
-    name, _, version = dist_info.name.removesuffix(".dist-info").rpartition("-")
-    return name, version
-
-
-def read_record(dist_info: Path) -> list[RecordEntry]:
-    """The RECORD's rows; raises OSError when it cannot be read."""
-    import csv  # only a repair or a check after an install reads RECORDs
-
-    entries = []
-    with open(dist_info / "RECORD", newline="", encoding="utf-8", errors="replace") as handle:
-        for row in csv.reader(handle):
-            if not row or not row[0]:
-                continue
-            path = row[0]
-            digest = ""
-            if len(row) > 1 and row[1].startswith("sha256="):
-                digest = row[1].removeprefix("sha256=")
-            size = int(row[2]) if len(row) > 2 and row[2].isdigit() else None
-            entries.append(RecordEntry(path, digest, size))
-    return entries
-
-
-def _inside(root: Path, site: Path, relative: str) -> Path | None:
-    """SITE/RELATIVE without following symlinks, or None when it leaves ROOT (the venv)."""
-    joined = os.path.normpath(os.path.join(site, relative))
-    if os.path.commonpath([joined, str(root)]) != str(root):
-        return None
-    return Path(joined)
-
-
-def _sha256(path: Path) -> str:
-    import base64
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
-
-
-def verify(dist_info: Path, site: Path, venv: Path) -> list[str]:
-    """What is wrong with one installed distribution; an empty list when it matches its RECORD.
-
-    Files RECORD lists with a hash must exist with that size and sha256; files listed
-    without one must exist (bytecode excepted). METADATA, RECORD and INSTALLER must be
-    there: uv writes INSTALLER and the final RECORD last.
-    """
-    missing_own = [name for name in FINISHED_FILES if not (dist_info / name).is_file()]
-    if missing_own:
-        return [f"{dist_info.name}/{name} is missing" for name in missing_own]
-    try:
-        entries = read_record(dist_info)
-    except (OSError, ValueError) as error:
-        return [f"{dist_info.name}/RECORD cannot be read ({error})"]
-    problems = []
-    for entry in entries:
-        path = _inside(venv, site, entry.path)
-        if path is None:
-            continue
-        try:
-            info = path.lstat()
-        except OSError:
-            if not entry.path.endswith(OPTIONAL_SUFFIXES):
-                problems.append(f"{entry.path} is missing")
-            continue
-        if not entry.digest:
-            continue
-        if entry.size is not None and info.st_size != entry.size:
-            problems.append(f"{entry.path} has {info.st_size} bytes, RECORD says {entry.size}")
-            continue
-        try:
-            actual = _sha256(path)
-        except OSError as error:
-            problems.append(f"{entry.path} cannot be read ({error.strerror})")
-            continue
-        if actual != entry.digest:
-            problems.append(f"{entry.path} does not match its sha256 in RECORD")
-    return problems
-
-
-# --- which distributions an install changed
-
-
-Snapshot = dict[str, tuple[int, int, int]]
-
-
-def snapshot(site: Path) -> Snapshot:
-    """Each dist-info's RECORD identity (inode, size, mtime): cheap, one stat per package."""
-    found: Snapshot = {}
-    for dist_info in dist_infos(site):
-        with contextlib.suppress(OSError):
-            info = (dist_info / "RECORD").stat()
-            found[dist_info.name] = (info.st_ino, info.st_size, info.st_mtime_ns)
-    return found
-
-
-def changed_since(site: Path, before: Snapshot) -> list[Path]:
-    """The dist-info folders that are new or whose RECORD was rewritten since BEFORE."""
-    after = snapshot(site)
-    changed = {name for name, identity in after.items() if before.get(name) != identity}
-    # a dist-info without a RECORD is changed too (uv was stopped, or wrote none)
-    changed |= {path.name for path in dist_infos(site)} - set(after)
-    return [site / name for name in sorted(changed)]
-
-
-def verify_changed(app: AppEnvironment, before: Snapshot) -> dict[str, list[str]]:
-    """RECORD problems of the distributions installed since BEFORE, by dist-info name."""
-    problems = {}
-    for dist_info in changed_since(app.site_packages, before):
-        found = verify(dist_info, app.site_packages, app.venv)
-        if found:
-            problems[dist_info.name] = found
-    return problems
-
-
-def check_installed(app: AppEnvironment, before: Snapshot) -> None:
-    """Raise BROKEN ENVIRONMENT when a package installed since BEFORE does not match its RECORD."""
-    problems = verify_changed(app, before)
-    if problems:
-        raise StartupError(
-            Failure.BROKEN_ENV,
-            "after the install, the files of "
-            f"{', '.join(name_version(Path(name))[0] for name in problems)} do not match "
-            "what the package's RECORD lists (an install was cut short, or the disk is failing).",
-            "Restart the container: the next start checks every package and reinstalls the "
-            "broken ones. If this banner comes back, check the disk (and free space).",
-            describe_problems(problems),
-        )
-
-
-def summary(problems: list[str], limit: int = 3) -> str:
-    more = f"; {len(problems) - limit} more" if len(problems) > limit else ""
-    return "; ".join(problems[:limit]) + more
-
-
-def describe_problems(problems: dict[str, list[str]]) -> str:
-    return "\n".join(f"{name}: {summary(found)}" for name, found in problems.items())
-
-
-# --- the repair
-
-
-def _remove_file(path: Path) -> bool:
-    try:
-        info = path.lstat()
-    except FileNotFoundError:
-        return False
-    if stat.S_ISDIR(info.st_mode):
-        shutil.rmtree(path)
-    else:
-        path.unlink()
-    return True
-
-
-def _prune_empty_parents(paths: Iterable[Path], stop: Iterable[Path]) -> None:
-    keep = {str(p) for p in stop}
-    for folder in sorted({str(p.parent) for p in paths}, key=len, reverse=True):
-        current = Path(folder)
-        while str(current) not in keep and current.name:
-            try:
-                current.rmdir()
-            except OSError:
-                break
-            current = current.parent
-
-
-def _through_symlink(path: Path, root: Path) -> bool:
-    """True when a folder between ROOT and PATH is a symlink (removing would reach outside)."""
-    for parent in path.parents:
-        if parent == root or root not in parent.parents:
-            return False
-        if parent.is_symlink():
-            return True
-    return False
-
-
-def uninstall(dist_info: Path, site: Path, venv: Path) -> int:
-    """Remove what RECORD lists (inside the venv, symlinks not followed) and the dist-info.
-
-    Returns how many listed files were removed. Works on half-copied packages: files
-    never copied are skipped, and a RECORD that cannot be read removes the dist-info only.
-    """
-    removed: list[Path] = []
-    try:
-        entries = read_record(dist_info)
-    except (OSError, ValueError):
-        entries = []
-    for entry in entries:
-        path = _inside(venv, site, entry.path)
-        if path is None or dist_info in path.parents:
-            continue
-        if _through_symlink(path, venv):
-            continue
-        try:
-            if stat.S_ISDIR(path.lstat().st_mode):
-                continue  # RECORD lists files; a folder is never removed whole from here
-            path.unlink()
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        removed.append(path)
-    shutil.rmtree(dist_info)
-    _prune_empty_parents(removed, (site, venv, venv / "bin", site.parent, venv / "lib"))
-    return len(removed)
-
-
-def owned_paths(site: Path, venv: Path, dists: Iterable[Path]) -> set[str]:
-    owned = set()
-    for dist_info in dists:
-        with contextlib.suppress(OSError, ValueError):
-            for entry in read_record(dist_info):
-                path = _inside(venv, site, entry.path)
-                if path is not None:
-                    owned.add(str(path))
-    return owned
-
-
-def _is_temporary(folder: str, name: str) -> bool:
-    if name.startswith(UV_TEMP_PREFIX):
-        return True
-    # bytecode being written (importlib writes NAME.pyc.<number>, then renames it)
-    stem, dot, number = name.rpartition(".")
-    return (
-        os.path.basename(folder) == "__pycache__"
-        and stem.endswith(".pyc")
-        and bool(dot)
-        and number.isdigit()
-    )
-
-
-def stray_temp_files(venv: Path, site: Path, owned: set[str]) -> list[Path]:
-    """uv's `.tmpXXXX` files and folders, and bytecode half written, in site-packages and
-    bin, that no RECORD lists."""
-    found = []
-    for top in (site, venv / "bin"):
-        for folder, dirs, files in os.walk(top):
-            for name in [*dirs, *files]:
-                path = os.path.join(folder, name)
-                if _is_temporary(folder, name) and path not in owned:
-                    found.append(Path(path))
-            dirs[:] = [d for d in dirs if not d.startswith(UV_TEMP_PREFIX)]
-    return found
-
-
-def leftover_workdirs(tmpdir: Path | None = None, uid: int | None = None) -> list[Path]:
-    """Private work folders of earlier starts: `hassette-tasks-*` folders (never symlinks)
-    in the temporary folder, owned by this uid."""
-    folder = Path(tmpdir or tempfile.gettempdir())
-    owner = os.getuid() if uid is None else uid
-    found = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.name.startswith(WORKDIR_PREFIX):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if stat.S_ISDIR(info.st_mode) and info.st_uid == owner:
-            found.append(Path(entry.path))
-    return sorted(found)
-
-
-def remove_leftover_workdirs(tmpdir: Path | None = None) -> list[Path]:
-    """Remove them; shutil.rmtree never follows a symlink inside them."""
-    removed = []
-    for path in leftover_workdirs(tmpdir):
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(path)
-            removed.append(path)
-    return removed
+        fsync_folder(venv)
 
 
 class Repair:
@@ -425,7 +136,7 @@ def repair(app: AppEnvironment, console: Console, tmpdir: Path | None = None) ->
         owned = owned_paths(site, venv, dist_infos(site))
         strays = stray_temp_files(venv, site, owned)
         for path in strays:
-            _remove_file(path)
+            remove_file(path)
         done.strays = len(strays)
         done.workdirs = len(remove_leftover_workdirs(tmpdir))
     except OSError as error:
@@ -441,7 +152,7 @@ def repair(app: AppEnvironment, console: Console, tmpdir: Path | None = None) ->
         console.line(f"repair: removed {done.workdirs} temporary folder(s) of earlier starts")
     console.line(
         f"repair: complete ({done.verified} package(s) checked, {len(done.removed)} "
-        f"removed, {time.monotonic() - started:.2f}s)"
+        f"removed, {elapsed(started)})"
     )
     return done
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hassette_tasks.errors import ConfigError
+from hassette_tasks.util import venv_python
 
 DEFAULTS = {
     "HASSETTE__PROJECT_DIR": "/apps",
@@ -87,7 +88,7 @@ class Settings:
 
     @property
     def python(self) -> Path:
-        return self.venv / "bin" / "python"
+        return venv_python(self.venv)
 
     def require_constraints(self) -> Path:
         """The constraints file, checked before any install uses it."""

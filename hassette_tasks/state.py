@@ -11,11 +11,11 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from hassette_tasks.project import LOCK, PYLOCK, PYPROJECT, SKIPPED_NAMES
+from hassette_tasks.util import atomic_write
 
 RECORD_NAME = ".hassette-tasks-record.json"
 RECORD_VERSION = 1
@@ -107,15 +107,8 @@ def load(venv: Path) -> dict[str, str]:
 
 def save(venv: Path, steps: dict[str, str]) -> None:
     """Write the record atomically: a crash leaves the old record or the new one."""
-    target = record_path(venv)
-    handle, temporary = tempfile.mkstemp(prefix=".record-", dir=venv)
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump({"version": RECORD_VERSION, **steps}, stream)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    text = json.dumps({"version": RECORD_VERSION, **steps})
+    atomic_write(record_path(venv), text, prefix=".record-")
 
 
 def forget(venv: Path) -> None:

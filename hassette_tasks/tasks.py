@@ -14,6 +14,7 @@ from hassette_tasks import settings as settings_module
 from hassette_tasks.console import Console
 from hassette_tasks.failure import guarded
 from hassette_tasks.settings import Settings
+from hassette_tasks.util import atomic_write
 
 # One letter means one flag in every task. invoke's own short flags take each flag's
 # first free letter per task, so the same letter came to mean different flags in
@@ -84,12 +85,7 @@ def _emit(console: Console, task_name: str, text: str, output: str | None) -> No
         sys.stdout.write(text)
         return
     target = Path(output)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        partial.write_text(text)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+    atomic_write(target, text, prefix=f".{target.name}.partial-", shared=True)
     console.line(f"{task_name}: wrote {output}")
 
 
@@ -113,20 +109,21 @@ def export(
     timeout: str | None = None,
 ) -> None:
     """Print the locked project's dependencies as a flat requirements list (uv export)."""
-    from hassette_tasks import environment, project, steps
+    from hassette_tasks import environment, installs, project
+    from hassette_tasks.project.copy import private_copy
 
     def body(console: Console) -> None:
         cfg = _settings(project_dir=project_dir, venv=venv, install_timeout=timeout)
         if project.kind(cfg.project_dir) is project.ProjectKind.PYLOCK:
             # what install-locked would install: pylock.toml as requirements with hashes
             app = environment.inspect(cfg.venv)
-            with steps.private_workdir() as work:
-                copy = project.private_copy(cfg.project_dir, work)
-                text = steps.locked_requirements(cfg, console, app, copy)
+            with installs.private_workdir() as work:
+                copy = private_copy(cfg.project_dir, work)
+                text = installs.locked_requirements(cfg, console, app, copy)
             _emit(console, "export", text, output)
             return
         python = cfg.python if cfg.python.exists() else None
-        text = steps.export_locked(cfg.project_dir, console, cfg.install_timeout, python)
+        text = installs.export_locked(cfg.project_dir, console, cfg.install_timeout, python)
         _emit(console, "export", text, output)
 
     _run(body)
@@ -142,7 +139,8 @@ def install_locked(
     dry_run: bool = False,
 ) -> None:
     """Install the locked project (uv.lock, or pylock.toml) into the app venv."""
-    from hassette_tasks import environment, exact, integrity, project, steps
+    from hassette_tasks import environment, installs, project
+    from hassette_tasks.sequence import installing
 
     def body(console: Console) -> None:
         cfg = _settings(
@@ -162,12 +160,9 @@ def install_locked(
                 f"{cfg.venv} with -c {cfg.constraints}"
             )
             return
-        guard = integrity.InstallGuard(app, console, installing=True)
-        exact.ensure_baseline(app, console)
-        steps.install_locked(cfg, console, app)
-        guard.put_back(console, cfg.require_constraints)
-        steps.check_environment(app, console, guard.before)
-        guard.finish(console)
+        with installing(cfg, console, app, mark=True) as done:
+            done.locked = installs.install_locked(cfg, console, app)
+            done.installed = True
 
     _run(body)
 
@@ -193,26 +188,24 @@ def install_reqs(
     dry_run: bool = False,
 ) -> None:
     """Find requirements.txt files (5 levels deep) and install each with constraints."""
-    from hassette_tasks import environment, exact, integrity, steps
+    from hassette_tasks import environment, installs
     from hassette_tasks.discovery import find_requirements
+    from hassette_tasks.sequence import installing
 
     def body(console: Console) -> None:
         cfg = _settings(venv=venv, constraints=constraints, requirements_timeout=timeout)
         roots = [Path(r) for r in root] if root else cfg.requirements_roots
         discovery = find_requirements(roots)
-        steps.describe_discovery(console, discovery, roots)
+        installs.describe_discovery(console, discovery, roots)
         if list or dry_run:
             for path in discovery.files:
                 print(path, flush=True)
             return
         app = environment.inspect(cfg.venv)
         if discovery.files:
-            guard = integrity.InstallGuard(app, console, installing=True)
-            exact.ensure_baseline(app, console)
-            steps.install_requirements(cfg, console, app, discovery)
-            guard.put_back(console, cfg.require_constraints)
-            steps.check_environment(app, console, guard.before)
-            guard.finish(console)
+            with installing(cfg, console, app, mark=True) as done:
+                installs.install_requirements(cfg, console, app, discovery)
+                done.installed = True
 
     _run(body)
 
@@ -220,17 +213,17 @@ def install_reqs(
 @task()
 def prune(c: Context) -> None:
     """Prune uv's cache (uv cache prune); a failure is only a warning."""
-    from hassette_tasks import steps
+    from hassette_tasks import handoff
 
-    _run(steps.prune)
+    _run(handoff.prune)
 
 
 @task(help=_help("venv"))
 def start(c: Context, venv: str | None = None) -> None:
     """Replace this process with `hassette run ARGS` (ARGS after `--`)."""
-    from hassette_tasks import steps
+    from hassette_tasks import handoff
 
-    _run(lambda console: steps.hand_off(_settings(venv=venv), console, hassette_args()))
+    _run(lambda console: handoff.hand_off(_settings(venv=venv), console, hassette_args()))
 
 
 @task(
@@ -285,10 +278,11 @@ def constraints(c: Context, venv: str | None = None, output: str | None = None) 
 @task(help=_help("venv", output="write the record to this file (stdout without it)"))
 def baseline(c: Context, venv: str | None = None, output: str | None = None) -> None:
     """(image builds) Record the venv's own packages: boot never removes them."""
-    from hassette_tasks import environment, exact
+    from hassette_tasks import baseline as image_baseline
+    from hassette_tasks import environment
 
     def body(console: Console) -> None:
         app = environment.inspect(_settings(venv=venv).venv)
-        _emit(console, "baseline", exact.snapshot_text(app), output)
+        _emit(console, "baseline", image_baseline.snapshot_text(app), output)
 
     _run(body)

@@ -1,5 +1,6 @@
-"""Running uv: output streamed live and kept for the banner, a timeout that stops uv's children,
-no idle wait after uv ends, and no thread left behind."""
+"""Running uv, and every other process the start-up starts: output streamed live and kept
+for the banner, a timeout that stops uv's children, no idle wait after uv ends, and no
+thread left behind. What uv's failures mean to a user is in uv_failures.py beside it."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.settings import Timeout
+from hassette_tasks.util import proc_self_stat
 
 # The last lines of uv's output a banner repeats (all of it was streamed already).
 BANNER_TAIL_LINES = 40
@@ -165,18 +168,7 @@ def run(
         else {"_out": _Lines(take), "_err_to_out": True}
     )
     before = set(threading.enumerate())
-    command = sh.Command(binary())
-    process = command(
-        *[str(arg) for arg in args],
-        _bg=True,
-        _bg_exc=False,
-        _new_group=True,
-        _tty_out=False,
-        _cwd=str(cwd) if cwd else None,
-        _env=env or environment(),
-        _decode_errors="replace",
-        **streams,
-    )
+    process = _start(args, cwd, env, streams)
     watchdog = _Watchdog(process.pid, timeout)
     try:
         process.wait()
@@ -193,6 +185,29 @@ def run(
         watchdog.stop()
         _join_threads_started_since(before)
     return "".join(captured if capture else lines)
+
+
+def _start(
+    args: Sequence[str | os.PathLike[str]],
+    cwd: Path | None,
+    env: dict[str, str] | None,
+    streams: dict[str, Any],
+) -> Any:
+    """uv started in the background, in its own process group (sh's RunningCommand)."""
+    import sh
+
+    command = sh.Command(binary())
+    return command(
+        *[str(arg) for arg in args],
+        _bg=True,
+        _bg_exc=False,
+        _new_group=True,
+        _tty_out=False,
+        _cwd=str(cwd) if cwd else None,
+        _env=env or environment(),
+        _decode_errors="replace",
+        **streams,
+    )
 
 
 class _Lines:
@@ -246,13 +261,31 @@ def _join_threads_started_since(before: set[threading.Thread]) -> None:
 
 def _os_threads() -> int:
     """The kernel's count of this process's threads (0 where /proc cannot tell)."""
+    fields = proc_self_stat()
     try:
-        with open("/proc/self/stat", "rb") as stat:
-            return int(stat.read().rsplit(b")", 1)[1].split()[17])
-    except (OSError, ValueError, IndexError):
+        return int(fields[17]) if fields else 0  # field 20 of stat(5): num_threads
+    except (ValueError, IndexError):
         return 0
 
 
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+# `sh -c 'CMD &'` returns at once: the backgrounded child is re-parented to init (tini in
+# the image), which reaps it, so hassette never inherits a child it did not start
+_DETACH = 'exec "$0" "$@" </dev/null &'
+
+
+def start_detached(argv: Sequence[str], env: dict[str, str]) -> None:
+    """Start ARGV detached and return at once (the cache prune that runs alongside hassette).
+
+    subprocess forks and execs in C: forking this process, which may have had sh's
+    threads, and running Python in the child could deadlock; so the child is a fresh
+    program, never a fork running our code. Its own session keeps a Ctrl-C or a signal
+    meant for hassette from cutting it.
+    """
+    import subprocess  # invoke has already imported it
+
+    subprocess.run(["/bin/sh", "-c", _DETACH, *argv], env=env, start_new_session=True, check=False)

@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from hassette_tasks.project import (
+from hassette_tasks.project.copy import (
     BUILD_KEY_VARIABLE,
     digest,
     pin_build_key,

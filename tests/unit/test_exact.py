@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hassette_tasks import exact, pylock
+from hassette_tasks import exact
 from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.project import pylock
 from tests.unit.conftest import write
 
 ENV = {"python_version": "3.13", "python_full_version": "3.13.0", "sys_platform": "linux"}

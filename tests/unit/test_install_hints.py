@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hassette_tasks.errors import Failure
-from hassette_tasks.steps import TODO, install_todo
+from hassette_tasks.uv_failures import TODO, install_todo
 
 READ_ONLY_VENV = (
     "error: Failed to install: tinydep-1.0-py3-none-any.whl (tinydep==1.0)\n"

@@ -1,0 +1,230 @@
+"""The install steps as plain functions: the locked project, requirements files, and the
+environment check after them. boot runs them through the plan (plan.py) inside the guarded
+install sequence (sequence.py); install-locked, install-reqs and export call them directly."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hassette_tasks import uv, uv_failures, workdir
+from hassette_tasks.console import Console
+from hassette_tasks.discovery import Discovery
+from hassette_tasks.environment import AppEnvironment, require_writable
+from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.project import (
+    EXPORT_ARGS,
+    LOCK,
+    PYLOCK,
+    PYPROJECT,
+    ProjectKind,
+    check_path_dependencies,
+    kind,
+    project_name,
+)
+from hassette_tasks.project.copy import pin_build_key, private_copy, requirement_line
+from hassette_tasks.records import Snapshot, check_installed
+from hassette_tasks.settings import Settings, Timeout
+from hassette_tasks.util import TEMP_PREFIX, elapsed
+
+if TYPE_CHECKING:
+    from hassette_tasks.wanted import Roots
+
+
+def private_workdir() -> contextlib.AbstractContextManager[Path]:
+    """A private (0700) folder at a stable path, removed on every way out, SIGTERM included."""
+    return workdir.private_workdir(TEMP_PREFIX)
+
+
+def export_locked(
+    project_dir: Path,
+    console: Console,
+    timeout: Timeout,
+    python: Path | None,
+    cwd: Path | None = None,
+) -> str:
+    """The locked dependencies as a flat requirements list (uv export)."""
+    args: list[str | os.PathLike[str]] = [*EXPORT_ARGS, "--quiet"]
+    if python:
+        args += ["--python", python]
+    return uv_failures.run_step(
+        args,
+        console,
+        f"uv export of {project_dir}",
+        timeout,
+        cwd=cwd or project_dir,
+        export=True,
+    )
+
+
+def locked_requirements(
+    settings: Settings, console: Console, app: AppEnvironment, copy: Path
+) -> str:
+    """The lock's packages as a requirements list with hashes: uv.lock through `uv export`,
+    pylock.toml converted here (see pylock.py); read from the private COPY."""
+    project_dir = settings.project_dir
+    if kind(project_dir) is ProjectKind.PYLOCK:
+        # imported here: they load packaging (~45 ms), which a uv.lock project's export
+        # does not need
+        from hassette_tasks.closure import marker_environment
+        from hassette_tasks.project import pylock
+
+        console.line(f"project install: reading the standard lock {project_dir / PYLOCK}")
+        return pylock.convert(project_dir, copy, marker_environment(app)).text
+    timeout = settings.install_timeout
+    return export_locked(project_dir, console, timeout, app.python, cwd=copy)
+
+
+def install_locked(settings: Settings, console: Console, app: AppEnvironment) -> Roots:
+    """Install the locked project; returns what it asked for (for the exact environment)."""
+    from hassette_tasks.wanted import roots_from_text
+
+    project_dir = settings.project_dir
+    started = time.monotonic()
+    found = kind(project_dir)
+    lock = project_dir / (PYLOCK if found is ProjectKind.PYLOCK else LOCK)
+    console.line(f"project install: starting ({lock})")
+    if found is ProjectKind.LOCKED and (project_dir / PYLOCK).is_file():
+        console.line(f"project install: {LOCK} wins over {PYLOCK} (both are in {project_dir})")
+    constraints = settings.require_constraints()
+    require_writable(app)
+    if found is ProjectKind.LOCKED:
+        check_path_dependencies(project_dir)
+    timeout = settings.install_timeout
+    with private_workdir() as work:
+        copy = private_copy(project_dir, work)
+        if found is ProjectKind.LOCKED:
+            console.line("project install: exporting the locked dependencies")
+        exported = locked_requirements(settings, console, app, copy)
+        requirements = work / "locked-requirements.txt"
+        requirements.write_text(exported)
+        count = sum(
+            1
+            for line in exported.splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "-"))
+        )
+        console.line(f"project install: installing {count} locked package(s) with constraints")
+        uv_failures.run_step(
+            ["pip", "install", "--python", app.python, "-r", requirements, "-c", constraints],
+            console,
+            "installing the locked dependencies",
+            timeout,
+            cwd=copy,
+        )
+        roots = roots_from_text(exported, copy)
+        if (copy / PYPROJECT).is_file():
+            roots.add(_install_project_itself(settings, console, app, copy, work, constraints))
+        else:
+            console.line(f"project install: no {PYPROJECT} next to {PYLOCK}: packages only")
+    console.line(f"project install: complete ({elapsed(started)})")
+    return roots
+
+
+def install_requirements(
+    settings: Settings, console: Console, app: AppEnvironment, discovery: Discovery
+) -> None:
+    started = time.monotonic()
+    report_unreadable(discovery)
+    if not discovery.files:  # and then a missing constraints file stops nothing
+        console.line("requirements install: complete (0 file(s))")
+        return
+    constraints = settings.require_constraints()
+    require_writable(app)
+    console.line(f"requirements install: starting ({len(discovery.files)} file(s))")
+    for path in discovery.files:
+        console.line(f"Installing requirements from {path} (with constraints)...")
+        uv_failures.run_step(
+            ["pip", "install", "--python", app.python, "-r", path.name, "-c", constraints],
+            console,
+            f"installing {path}",
+            settings.requirements_timeout,
+            cwd=path.parent,
+        )
+    console.line(
+        f"requirements install: complete ({len(discovery.files)} file(s), {elapsed(started)})"
+    )
+
+
+def report_unreadable(discovery: Discovery) -> None:
+    if discovery.unreadable:
+        names = ", ".join(str(path) for path in discovery.unreadable)
+        raise StartupError(
+            Failure.INSTALL,
+            f"cannot read {names}.",
+            f"Make the file readable by the container's user (uid {os.getuid()}), "
+            "e.g. chmod a+r FILE.",
+        )
+
+
+def describe_discovery(console: Console, discovery: Discovery, roots: list[Path]) -> None:
+    shown = ", ".join(str(root) for root in roots)
+    for root in discovery.missing_roots:
+        console.line(f"requirements install: {root} does not exist, not searched")
+    for folder in discovery.unreadable_folders:
+        console.warn(f"cannot read the folder {folder}: not searched for requirements.txt")
+    for path in discovery.empty:
+        console.line(f"requirements install: skipping {path} (empty)")
+    if not discovery.files:
+        console.line(f"requirements install: no requirements.txt found under {shown}")
+
+
+def _install_project_itself(
+    settings: Settings,
+    console: Console,
+    app: AppEnvironment,
+    copy: Path,
+    work: Path,
+    constraints: Path,
+) -> Roots:
+    """The project from its private COPY, without its dependencies (installed before)."""
+    from hassette_tasks.wanted import Roots
+
+    project_dir = settings.project_dir
+    roots = Roots()
+    name = project_name(copy)
+    console.line(f"project install: installing the project {name or project_dir} (no deps)")
+    args: list[str | os.PathLike[str]] = ["pip", "install", "--python", app.python]
+    args += ["--no-deps", "-c", constraints]
+    build_key = pin_build_key(copy) if name else {}
+    # with a build key uv reuses its build of the same files, reinstalls only on a change
+    if name and build_key:
+        wanted = work / "project-requirement.txt"
+        wanted.write_text(requirement_line(copy, name))
+        args += ["-r", wanted]
+    else:  # named on the command line: built and reinstalled every time
+        args += [copy]
+    if name:
+        roots.add(Roots.named(name))
+    uv_failures.run_step(
+        args,
+        console,
+        "installing the project",
+        settings.install_timeout,
+        cwd=copy,
+        env=uv.environment(build_key),
+    )
+    return roots
+
+
+def check_environment(
+    app: AppEnvironment, console: Console, before: Snapshot | None = None
+) -> None:
+    """`uv pip check` (metadata only), then the files of each package installed since
+    BEFORE (an integrity.snapshot) against its RECORD."""
+    started = time.monotonic()
+    try:
+        uv.run(["pip", "check", "--python", app.python], console, echo=False)
+    except uv.UvFailed as error:
+        raise StartupError(
+            Failure.BROKEN_ENV,
+            "after the install, some installed packages need versions that are not installed.",
+            "A requirement replaced a package another one depends on. Read uv's words below, "
+            "then pin a version that fits both (or remove the package) and restart.",
+            error.tail,
+        ) from None
+    if before is not None:
+        check_installed(app, before)
+    console.line(f"environment check: ok ({elapsed(started)})")

@@ -1,0 +1,156 @@
+"""The user's project: the one reader of its pyproject.toml and uv.lock (pylock.toml:
+project/pylock.py), which branch the start takes, its local path dependencies.
+
+Its private copy and the build key live in project/copy.py; the standard lock file's
+conversion in project/pylock.py (it imports packaging, so only a pylock.toml project pays).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.installed import canonicalize_name
+
+LOCK = "uv.lock"
+PYLOCK = "pylock.toml"  # PEP 751, the standard lock file
+PYPROJECT = "pyproject.toml"
+# never copied into the private build copy, never part of the warm-restart fingerprint
+SKIPPED_NAMES = frozenset(
+    {
+        ".venv",
+        "__pycache__",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+    }
+)
+EXPORT_ARGS = (
+    "export",
+    "--frozen",
+    "--no-default-groups",
+    "--no-dev",
+    "--no-editable",
+    "--no-emit-project",
+)
+
+
+class ProjectKind(Enum):
+    LOCKED = "locked"  # uv.lock (it wins when pylock.toml is there too)
+    PYLOCK = "pylock"  # pylock.toml and no uv.lock
+    UNLOCKED = "unlocked"
+    NONE = "none"
+
+    @property
+    def locked(self) -> bool:
+        return self in (ProjectKind.LOCKED, ProjectKind.PYLOCK)
+
+
+def kind(project_dir: Path) -> ProjectKind:
+    if (project_dir / LOCK).is_file():
+        return ProjectKind.LOCKED
+    if (project_dir / PYLOCK).is_file():
+        return ProjectKind.PYLOCK
+    if (project_dir / PYPROJECT).is_file():
+        return ProjectKind.UNLOCKED
+    return ProjectKind.NONE
+
+
+def project_name(project_dir: Path) -> str | None:
+    try:
+        with (project_dir / PYPROJECT).open("rb") as handle:
+            name = tomllib.load(handle).get("project", {}).get("name")
+            return name if isinstance(name, str) else None
+    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        return None
+
+
+@dataclass(frozen=True)
+class PathDependency:
+    name: str
+    written: str  # as uv.lock writes it
+    resolved: Path
+    inside: bool
+
+
+def path_dependencies(project_dir: Path) -> list[PathDependency]:
+    """Packages that uv.lock takes from a local folder or file, other than the project itself.
+
+    A lock uv cannot read yields none here: `uv export` then fails with uv's own words.
+    """
+    try:
+        with (project_dir / LOCK).open("rb") as handle:
+            lock = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    root = project_dir.resolve()
+    found = []
+    for package in lock.get("package", []):
+        source = package.get("source") or {}
+        for key in ("directory", "path", "editable"):
+            written = source.get(key)
+            if not isinstance(written, str):
+                continue
+            resolved = (project_dir / written).resolve()
+            if resolved == root:
+                continue
+            inside = root in resolved.parents
+            found.append(PathDependency(str(package.get("name")), written, resolved, inside))
+    return found
+
+
+def check_path_dependencies(project_dir: Path) -> list[PathDependency]:
+    dependencies = path_dependencies(project_dir)
+    outside = [dep for dep in dependencies if not dep.inside]
+    if outside:
+        named = ", ".join(f"{dep.name} ({dep.written} -> {dep.resolved})" for dep in outside)
+        raise StartupError(
+            Failure.PATH_DEPENDENCY,
+            f"uv.lock in {project_dir} takes {named} from a folder outside the project, "
+            "which the container cannot see.",
+            "Move the dependency inside the project folder (e.g. libs/NAME) and run `uv lock`, "
+            "publish it to an index, or build a custom image FROM this one that installs it "
+            "(RUN uv pip install --python /app/.venv/bin/python /src/NAME).",
+        )
+    return dependencies
+
+
+def uv_lock_names(path: Path, env: dict[str, str]) -> set[str]:
+    """The packages `uv export` would list from the uv.lock at PATH (no dev groups, no
+    extras), read without running uv: the dry run runs nothing."""
+    from packaging.markers import InvalidMarker, Marker
+
+    with path.open("rb") as handle:
+        packages = tomllib.load(handle).get("package", [])
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for package in packages:
+        by_name.setdefault(canonicalize_name(str(package.get("name"))), []).append(package)
+    roots = [p for p in packages if "." in (p.get("source") or {}).values()]
+    names: set[str] = set()
+    stack: list[tuple[dict[str, Any], tuple[str, ...]]] = [(package, ()) for package in roots]
+    while stack:
+        package, extras = stack.pop()
+        dependencies = list(package.get("dependencies", []))
+        for extra in extras:
+            dependencies += package.get("optional-dependencies", {}).get(extra, [])
+        for dependency in dependencies:
+            marker = dependency.get("marker")
+            try:
+                if marker and not Marker(marker).evaluate(env | {"extra": ""}):
+                    continue
+            except InvalidMarker:
+                pass
+            name = canonicalize_name(str(dependency.get("name")))
+            wanted = tuple(dependency.get("extra", ()))
+            if name in names and not wanted:
+                continue
+            names.add(name)
+            stack += [(candidate, wanted) for candidate in by_name.get(name, [])]
+    return names
