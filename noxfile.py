@@ -152,7 +152,10 @@ def python_image(
         )
     base = debian_image(session, BASE_SUITE, [*CPYTHON_LIBRARIES, *COMMON_PACKAGES])
     code = "import sys; print(sys.base_prefix)"
-    prefix = session.run(f"python{python}", "-c", code, silent=True, external=True).strip()
+    printed = session.run(f"python{python}", "-c", code, silent=True, external=True)
+    if not isinstance(printed, str):
+        session.error(f"python{python} printed no prefix")
+    prefix = printed.strip()
     options = ["--target=host-prefix", *options]
     return docker_build(
         session, dockerfile, tag, prefix, options, DEBIAN_IMAGE=base, PYTHON=python, PREFIX=prefix
@@ -183,7 +186,12 @@ def build_images(
     )
 
 
-def per_python(name: str, venv: str, default: bool = True) -> Callable:
+PythonSession = Callable[[nox.Session, str], None]
+
+
+def per_python(
+    name: str, venv: str, default: bool = True
+) -> Callable[[PythonSession], PythonSession]:
     """Register FUNC(session, python) as NAME-3.X for each Python of the matrix (tag NAME:
     `nox -t container` runs them all).
 
@@ -192,7 +200,7 @@ def per_python(name: str, venv: str, default: bool = True) -> Callable:
     lacks), "nox" (nox's own interpreter: these drive images), "none".
     """
 
-    def register(func: Callable[[nox.Session, str], None]) -> Callable:
+    def register(func: PythonSession) -> PythonSession:
         for python in PYTHONS:
             own: str | bool = python if python not in DEBIAN_PYTHONS else False
             interpreter = {"own": own, "nox": None, "none": False}[venv]
@@ -201,8 +209,8 @@ def per_python(name: str, venv: str, default: bool = True) -> Callable:
                 func(session, python)
 
             run.__doc__ = (func.__doc__ or "").replace("3.X", python)
-            nox.session(
-                run, name=f"{name}-{python}", python=interpreter, default=default, tags=[name]
+            nox.session(name=f"{name}-{python}", python=interpreter, default=default, tags=[name])(
+                run
             )
         return func
 
