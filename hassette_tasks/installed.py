@@ -1,8 +1,11 @@
 """What a venv holds: the one reader of installed distributions' metadata.
 
-importlib.metadata is imported on every start anyway (environment.py finds hassette with
-it), so the name, version, requirements and direct_url.json of every distribution come
-from it. The dist-info folders themselves (for RECORD checks) are listed by name here too.
+hassette itself is found with importlib.metadata (one distribution, by name). Every
+distribution's name, version and requirements are read by hand from METADATA's headers:
+importlib.metadata parses each whole METADATA with the email parser, which measured
+59-82 ms for 27 distributions against 2.4-3.0 ms here (host, Python 3.13, busy machine),
+and the exact environment reads them two or three times per install. The dist-info
+folders themselves (for RECORD checks) are listed here too.
 """
 
 from __future__ import annotations
@@ -30,9 +33,26 @@ class Dist:
     url: str | None = None  # direct_url.json's url (a path or URL install)
 
 
-def _direct_url(dist: metadata.Distribution) -> str | None:
+def _metadata(path: Path) -> tuple[str, str, list[str]]:
+    name = version = ""
+    requires: list[str] = []
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.strip():
+                break  # the headers end at the first blank line
+            key, _, value = line.partition(":")
+            if key == "Name":
+                name = value.strip()
+            elif key == "Version":
+                version = value.strip()
+            elif key == "Requires-Dist":
+                requires.append(value.strip())
+    return name, version, requires
+
+
+def _direct_url(dist_info: Path) -> str | None:
     try:
-        url = json.loads(dist.read_text("direct_url.json") or "{}").get("url")
+        url = json.loads((dist_info / "direct_url.json").read_text()).get("url")
         return url if isinstance(url, str) else None
     except (OSError, ValueError, AttributeError):
         return None
@@ -41,16 +61,14 @@ def _direct_url(dist: metadata.Distribution) -> str | None:
 def installed(site_packages: Path) -> dict[str, Dist]:
     """Every distribution in SITE_PACKAGES, by canonical name (read from files only)."""
     found: dict[str, Dist] = {}
-    for dist in metadata.distributions(path=[str(site_packages)]):
+    for dist_info in site_packages.glob("*.dist-info"):
         try:
-            name = dist.metadata["Name"]
-            version = dist.version
-            requires = tuple(dist.requires or ())
-        except (OSError, UnicodeDecodeError):
+            name, version, requires = _metadata(dist_info / "METADATA")
+        except OSError:
             continue
         if name:
             key = canonicalize_name(name)
-            found[key] = Dist(key, version or "", requires, _direct_url(dist))
+            found[key] = Dist(key, version, tuple(requires), _direct_url(dist_info))
     return found
 
 
