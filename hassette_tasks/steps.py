@@ -1,12 +1,17 @@
 """The steps of a start as objects: each says what it would do (`describe`, for the dry
 run) and does it (`run`). plan.py decides which steps a start takes; the work itself is in
-plain functions (installs.py, handoff.py) that the single-step tasks call too."""
+plain functions (installs.py, handoff.py) that the single-step tasks call too.
+
+installs and handoff are imported here, before boot's first log line, as the old steps
+module was: they are light (no packaging, no sh), and boot's own time stays comparable.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from hassette_tasks import handoff, installs
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.environment import AppEnvironment
@@ -70,9 +75,7 @@ class ProjectInstall:
         if self.project.locked and self.up_to_date:
             ctx.console.line("project install: up to date (nothing changed since the last install)")
         elif self.project.locked:
-            from hassette_tasks.installs import install_locked
-
-            ctx.installs.locked = install_locked(self.settings, ctx.console, ctx.app)
+            ctx.installs.locked = installs.install_locked(self.settings, ctx.console, ctx.app)
             ctx.installs.installed = True
         elif self.project is ProjectKind.UNLOCKED:
             ctx.console.line(
@@ -117,8 +120,6 @@ class RequirementsInstall:
         if discovery is None:
             console.line("requirements install: disabled (set HASSETTE__INSTALL_DEPS=1 to enable)")
             return
-        from hassette_tasks import installs
-
         installs.describe_discovery(console, discovery, self.settings.requirements_roots)
         if self.up_to_date:
             console.line(
@@ -145,9 +146,7 @@ class Prune:
         if self.settings.prune_cache and not ctx.cache_usable:
             ctx.console.line("uv cache prune: skipped (the cache is not writable)")
         elif self.settings.prune_cache:
-            from hassette_tasks.handoff import prune_alongside
-
-            prune_alongside(ctx.console)
+            handoff.prune_alongside(ctx.console)
         else:
             ctx.console.line("uv cache prune: disabled")
 
@@ -164,6 +163,4 @@ class HandOff:
         return [f"hand-off: would exec {hassette_run_line(str(program), self.args)}"]
 
     def run(self, ctx: Context) -> None:
-        from hassette_tasks.handoff import hand_off
-
-        hand_off(self.settings, ctx.console, self.args)
+        handoff.hand_off(self.settings, ctx.console, self.args)
