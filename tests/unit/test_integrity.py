@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hassette_tasks import integrity
+from hassette_tasks import integrity, workdir
 from hassette_tasks.console import Console
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.errors import Failure, StartupError
@@ -194,6 +194,7 @@ def test_leftover_workdirs_are_own_folders_only(tmp_path):
     tmp = tmp_path / "tmp"
     mine = tmp / "hassette-tasks-abc123"
     write(mine / "project" / "pyproject.toml", "")
+    workdir.mark(mine)  # boot marks each work folder it makes (issue 20, 2)
     other = tmp / "unrelated-folder"
     other.mkdir()
     target = tmp_path / "target"
@@ -215,6 +216,7 @@ def test_leftover_workdirs_of_another_uid_stay(tmp_path):
     tmp = tmp_path / "tmp"
     theirs = tmp / "hassette-tasks-theirs"
     write(theirs / "locked-requirements.txt", "")
+    workdir.mark(theirs)
 
     owner = theirs.stat().st_uid
 
@@ -233,6 +235,7 @@ def test_repair_removes_broken_packages_strays_and_leftovers(app, site, venv, tm
     write(site / "good" / ".tmpQwErTy", "")
     tmp = tmp_path / "tmp"
     write(tmp / "hassette-tasks-old" / "locked-requirements.txt", "")
+    workdir.mark(tmp / "hassette-tasks-old")
 
     done = integrity.repair(app, Console(), tmpdir=tmp)
 
