@@ -245,7 +245,10 @@ def _logical_lines(text: str) -> Iterator[str]:
 
 
 def _file_url(path: Path) -> str:
-    return path.resolve().as_uri()
+    try:
+        return path.resolve().as_uri()
+    except (OSError, ValueError):  # a NUL byte or a symlink loop: uv refuses the line itself
+        return path.absolute().as_uri()
 
 
 def _name_of_target(target: str, base: Path) -> tuple[str | None, str]:
@@ -265,7 +268,7 @@ def _name_of_target(target: str, base: Path) -> tuple[str | None, str]:
                 name = tomllib.load(handle).get("project", {}).get("name")
             if isinstance(name, str):
                 return canonicalize_name(name), url
-        except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        except (OSError, ValueError, AttributeError):  # ValueError: bad TOML, not UTF-8
             pass
     return None, url
 
@@ -553,15 +556,17 @@ def preview(app: AppEnvironment, roots: Roots) -> list[str]:
 def uv_lock_names(path: Path, env: dict[str, str]) -> set[str]:
     """The packages `uv export` would list from the uv.lock at PATH (no dev groups, no
     extras), read without running uv: the dry run runs nothing."""
-    from packaging.markers import InvalidMarker, Marker
+    from packaging.markers import Marker
 
-    with path.open("rb") as handle:
-        packages = tomllib.load(handle).get("package", [])
+    from hassette_tasks.project import uv_lock_packages
+
+    packages = uv_lock_packages(path)  # a LockError for a lock uv could not read either
     by_name: dict[str, list[dict[str, Any]]] = {}
     for package in packages:
         by_name.setdefault(canonicalize_name(str(package.get("name"))), []).append(package)
     roots = [p for p in packages if "." in (p.get("source") or {}).values()]
     names: set[str] = set()
+    visited: set[tuple[str, tuple[str, ...]]] = set()
     stack: list[tuple[dict[str, Any], tuple[str, ...]]] = [(package, ()) for package in roots]
     while stack:
         package, extras = stack.pop()
@@ -573,13 +578,14 @@ def uv_lock_names(path: Path, env: dict[str, str]) -> set[str]:
             try:
                 if marker and not Marker(marker).evaluate(env | {"extra": ""}):
                     continue
-            except InvalidMarker:
+            except ValueError:  # InvalidMarker, and comparisons a marker cannot make
                 pass
             name = canonicalize_name(str(dependency.get("name")))
             wanted = tuple(dependency.get("extra", ()))
-            if name in names and not wanted:
-                continue
+            if (name in names and not wanted) or (name, wanted) in visited:
+                continue  # visited: extras that ask for each other in a cycle end here
             names.add(name)
+            visited.add((name, wanted))
             stack += [(candidate, wanted) for candidate in by_name.get(name, [])]
     return names
 

@@ -7,7 +7,15 @@ import os
 
 import pytest
 
-from tests.host.conftest import ON, assert_ok, locked_project, write_requirements
+from tests.host.conftest import (
+    ON,
+    assert_failed,
+    assert_halts_until_sigterm,
+    assert_ok,
+    locked_project,
+    write_requirements,
+)
+from tests.support import packages
 
 # a base64-style token: its `/` and `+` are not percent-encoded, so uv rejects the URL
 B64_PASSWORD = "Zm9v/YmFy+SECRETpart=="
@@ -57,3 +65,85 @@ def test_repair_removes_only_the_work_folders_boot_made(layout, fixture_uv_env):
     assert not boots_own.exists()
     assert (checkout / "tasks.py").read_text() == "# a checkout of hassette-tasks\n"
     assert (stable / "notes.txt").read_text() == "mine\n"
+
+
+def _break_uv_lock(text: str, how: str) -> bytes:
+    if how == "not utf-8":
+        return text.encode() + b"# \xff\xfe caf\xe9\n"
+    if how == "package as a table":
+        return text.replace("[[package]]", "[package]", 1).split("[[package]]")[0].encode()
+    if how == "source as a string":
+        head, _, rest = text.partition("source = ")
+        return (head + 'source = "registry"\n' + rest.partition("\n")[2]).encode()
+    assert how == "package = 5"
+    return b'version = 1\nrequires-python = ">=3.11"\npackage = 5\n'
+
+
+UV_LOCK_DAMAGE = ["not utf-8", "package as a table", "source as a string", "package = 5"]
+
+
+@pytest.mark.faults
+@pytest.mark.parametrize("how", UV_LOCK_DAMAGE)
+def test_malformed_uv_lock_is_an_export_failure(layout, fixture_uv_env, installed, how):
+    project = locked_project(layout, fixture_uv_env)
+    lock = project / "uv.lock"
+    lock.write_bytes(_break_uv_lock(lock.read_text(), how))
+    before = installed()
+
+    result = layout.run("boot")
+
+    assert_failed(result, "EXPORT FAILED", 3)
+    assert "Traceback" not in result.output, result.describe()
+    assert "uv.lock" in result.stdout.split("EXPORT FAILED", 1)[1], result.describe()
+    assert installed() == before
+
+    dry = layout.run("boot", "--dry-run")
+    assert dry.exit_code in (0, 3), dry.describe()
+    assert "Traceback" not in dry.output, dry.describe()
+
+
+def _pylock(layout, damage: str) -> None:
+    project = packages.write_project(layout.project_dir, dependencies=("appliba",))
+    packages.write_pylock(project, layout.wheels, ["appliba==1.0"], damage)
+
+
+PYLOCK_DAMAGE = {
+    "wheels as strings": '[[packages]]\nname = "x"\nversion = "1"\nwheels = ["x.whl"]\n',
+    "vcs as a string": '[[packages]]\nname = "x"\nvcs = "git+https://h/x"\n',
+    "archive as a string": '[[packages]]\nname = "x"\narchive = "https://h/x.tar.gz"\n',
+    "default-groups = 5": None,
+}
+
+
+@pytest.mark.faults
+@pytest.mark.parametrize("how", list(PYLOCK_DAMAGE))
+def test_malformed_pylock_is_an_export_failure(layout, installed, how):
+    damage = PYLOCK_DAMAGE[how]
+    if damage is None:
+        project = packages.write_project(layout.project_dir, dependencies=("appliba",))
+        lock = packages.write_pylock(project, layout.wheels, ["appliba==1.0"])
+        lock.write_text("default-groups = 5\n" + lock.read_text())
+    else:
+        _pylock(layout, damage)
+    before = installed()
+
+    result = layout.run("boot")
+
+    assert_failed(result, "EXPORT FAILED", 3)
+    assert "Traceback" not in result.output, result.describe()
+    assert "pylock.toml" in result.stdout.split("EXPORT FAILED", 1)[1], result.describe()
+    assert installed() == before
+    dry = layout.run("boot", "--dry-run")
+    assert "Traceback" not in dry.output, dry.describe()
+
+
+@pytest.mark.faults
+def test_malformed_lock_follows_halt_mode(layout, fixture_uv_env):
+    project = locked_project(layout, fixture_uv_env)
+    (project / "uv.lock").write_bytes(
+        _break_uv_lock((project / "uv.lock").read_text(), "package = 5")
+    )
+
+    running = layout.spawn("boot", env={"HASSETTE__ON_FAILURE": "halt"})
+
+    assert_halts_until_sigterm(running, "EXPORT FAILED", 3)
