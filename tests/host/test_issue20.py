@@ -147,3 +147,15 @@ def test_malformed_lock_follows_halt_mode(layout, fixture_uv_env):
     running = layout.spawn("boot", env={"HASSETTE__ON_FAILURE": "halt"})
 
     assert_halts_until_sigterm(running, "EXPORT FAILED", 3)
+
+
+@pytest.mark.faults
+def test_a_huge_timeout_is_a_configuration_error_giving_the_range(layout, installed):
+    write_requirements(layout.apps_dir, "appliba")
+
+    result = layout.run("boot", env=ON | {"HASSETTE__REQUIREMENTS_TIMEOUT": "99999999999"})
+
+    assert_failed(result, "CONFIGURATION ERROR", 2)
+    assert "from 1 to 86400" in result.stdout, result.describe()
+    assert "OverflowError" not in result.output, result.describe()
+    assert "appliba" not in installed()
