@@ -88,6 +88,13 @@ def halt(console: Console, code: int) -> None:
     console.line(f"on failure: stopping on signal {stopped[0]}, exit code {code}")
 
 
+def after_failure(console: Console, error: StartupError) -> None:
+    """The clean-up that ran is on record: a failure is not an interruption."""
+    from hassette_tasks import integrity  # a start that failed has imported it already
+
+    integrity.settle_after_failure(console, error.failure)
+
+
 def guarded(
     console_factory: Callable[[], Console],
     body: Callable[[Console], object],
@@ -103,6 +110,7 @@ def guarded(
             raise from_os_error(error) from error
     except StartupError as error:
         show(error, console)
+        after_failure(console, error)
         code = error.failure.exit_code
         if halt_on_failure:
             if halt_requested():

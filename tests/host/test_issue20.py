@@ -159,3 +159,18 @@ def test_a_huge_timeout_is_a_configuration_error_giving_the_range(layout, instal
     assert "from 1 to 86400" in result.stdout, result.describe()
     assert "OverflowError" not in result.output, result.describe()
     assert "appliba" not in installed()
+
+
+def test_after_an_ordinary_failure_the_next_start_claims_no_crash(layout, installed):
+    requirements = write_requirements(layout.apps_dir, "appliba", "tinydep==2.0")
+    failed = layout.run("boot", env=ON)
+    assert_failed(failed, "DEPENDENCY CONFLICT", 4)
+
+    requirements.write_text("appliba\n")
+    result = layout.run("boot", env=ON)
+
+    assert_ok(result)
+    assert "interrupted" not in result.stdout, result.describe()
+    assert "repair:" not in result.stdout, result.describe()
+    assert "requirements install: complete" in result.stdout
+    assert "appliba" in installed()

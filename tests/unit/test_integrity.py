@@ -285,3 +285,28 @@ def test_guard_marks_an_install_and_repairs_the_next_time(app, venv, site, capsy
     again.finish(Console())
     assert not integrity.interrupted(venv)
     assert guard.repaired is None
+
+
+@pytest.mark.parametrize(
+    ("failure", "kept"),
+    [(Failure.CONFLICT, False), (Failure.TIMEOUT, True), (Failure.DISK_FULL, True)],
+)
+def test_a_failure_that_cleaned_up_clears_the_marker_unless_uv_may_have_left_half(
+    app, venv, failure, kept
+):
+    integrity.InstallGuard(app, Console(), installing=True)
+    assert integrity.interrupted(venv)
+
+    integrity.settle_after_failure(Console(), failure)
+
+    assert integrity.interrupted(venv) is kept
+
+
+def test_a_failure_after_a_package_was_half_copied_keeps_the_marker(app, site, venv):
+    guard = integrity.InstallGuard(app, Console(), installing=True)
+    install(site, "half", {"half/__init__.py": "", "half/a.py": "a\n"})
+    (site / "half" / "a.py").unlink()
+
+    guard.settle_failure(Console(), Failure.INSTALL)
+
+    assert integrity.interrupted(venv)
