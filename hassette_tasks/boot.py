@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, integrity, state, steps, uv
+from hassette_tasks import environment, integrity, startlock, state, steps, uv
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -84,6 +84,8 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     # the time on this line is what starting Python and importing invoke cost
     console.line("boot: starting")
     announce_settings(settings, console)
+    if not dry_run:  # one start at a time per venv: a second one waits, then sees the work done
+        startlock.hold(settings.venv, console)
     plan = make_plan(settings)
     app = plan.app
     console.line(

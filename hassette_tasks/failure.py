@@ -90,9 +90,10 @@ def halt(console: Console, code: int) -> None:
 
 def after_failure(console: Console, error: StartupError) -> None:
     """The clean-up that ran is on record: a failure is not an interruption."""
-    from hassette_tasks import integrity  # a start that failed has imported it already
+    from hassette_tasks import integrity, startlock  # a failed start has imported them
 
     integrity.settle_after_failure(console, error.failure)
+    startlock.release()  # halt mode stays up: another start must not wait for it
 
 
 def guarded(

@@ -4,6 +4,7 @@ with real uv against the test wheels."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -174,3 +175,54 @@ def test_after_an_ordinary_failure_the_next_start_claims_no_crash(layout, instal
     assert "repair:" not in result.stdout, result.describe()
     assert "requirements install: complete" in result.stdout
     assert "appliba" in installed()
+
+
+def _slow_uv(layout, seconds: float) -> dict[str, str]:
+    """PATH for a `uv` that sleeps before every `pip install` (a slow index, in effect)."""
+    real = shutil.which("uv")
+    folder = layout.root / "slow uv"
+    folder.mkdir()
+    wrapper = folder / "uv"
+    wrapper.write_text(
+        f'#!/bin/sh\nif [ "$1 $2" = "pip install" ]; then sleep {seconds}; fi\n'
+        f"exec '{real}' \"$@\"\n"
+    )
+    wrapper.chmod(0o755)
+    return {"PATH": f"{folder}{os.pathsep}{layout.env()['PATH']}"}
+
+
+@pytest.mark.faults
+def test_a_second_start_on_one_venv_waits_then_finds_the_work_done(
+    layout, fixture_uv_env, installed
+):
+    locked_project(layout, fixture_uv_env)
+    write_requirements(layout.config_dir, "probe-config")
+    slow = ON | _slow_uv(layout, 3)  # both: the uv binary is part of the fingerprint
+    first = layout.spawn("boot", env=slow)
+    first.wait_for("locked package(s) with constraints")
+
+    second = layout.run("boot", env=slow)
+
+    assert_ok(first.finish(timeout=60))
+    assert_ok(second)
+    assert "start lock: another start (pid" in second.stdout, second.describe()
+    assert "waiting for it to finish" in second.stdout
+    assert "repair:" not in second.stdout and "interrupted" not in second.stdout
+    assert "project install: up to date" in second.stdout, second.describe()
+    assert "requirements install: up to date" in second.stdout
+    assert {"appliba", "probe-config"} <= set(installed())
+    assert layout.leftover_temp_dirs() == []
+
+
+@pytest.mark.faults
+def test_a_second_start_waits_a_bounded_time_and_says_who_holds_the_venv(layout, fixture_uv_env):
+    locked_project(layout, fixture_uv_env)
+    first = layout.spawn("boot", env=_slow_uv(layout, 6))
+    first.wait_for("locked package(s) with constraints")
+
+    second = layout.run("boot", env={"HASSETTE_TASKS_START_WAIT": "1"})
+
+    assert_failed(second, "INSTALL TIMED OUT", 6)
+    assert "another start (pid" in second.stdout, second.describe()
+    assert "HASSETTE_TASKS_START_WAIT" in second.stdout
+    assert_ok(first.finish(timeout=60))  # the waiting start harmed nothing
