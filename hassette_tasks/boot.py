@@ -38,7 +38,9 @@ def make_plan(settings: Settings) -> Plan:
     if project.locked or (discovery and discovery.files):
         common = state.common_inputs(settings.constraints, app.python_version)
         if project.locked:
-            plan.fingerprints["project"] = state.project_fingerprint(common, settings.project_dir)
+            plan.fingerprints["project"] = state.project_fingerprint(
+                common, settings.project_dir, discovery.files if discovery else ()
+            )
         if discovery and discovery.files:
             plan.fingerprints["requirements"] = state.requirements_fingerprint(
                 common, settings.requirements_roots, discovery.files

@@ -226,3 +226,41 @@ def test_a_second_start_waits_a_bounded_time_and_says_who_holds_the_venv(layout,
     assert "another start (pid" in second.stdout, second.describe()
     assert "HASSETTE_TASKS_START_WAIT" in second.stdout
     assert_ok(first.finish(timeout=60))  # the waiting start harmed nothing
+
+
+def test_a_warm_restart_sees_an_edit_to_an_included_requirements_file(layout, installed):
+    write_requirements(layout.apps_dir, "-r common.txt")
+    common = layout.apps_dir / "common.txt"
+    common.write_text("appliba\n")
+    assert_ok(layout.run("boot", env=ON))
+    assert "applibc" not in installed()
+
+    common.write_text("appliba\n-r deeper/more.txt\n")  # includes are followed recursively
+    (layout.apps_dir / "deeper").mkdir()
+    (layout.apps_dir / "deeper" / "more.txt").write_text("probe-nested\n")
+    second = layout.run("boot", env=ON)
+    assert_ok(second)
+    assert "probe-nested" in installed(), second.describe()
+
+    (layout.apps_dir / "deeper" / "more.txt").write_text("probe-nested\napplibc\n")
+    third = layout.run("boot", env=ON)
+
+    assert_ok(third)
+    assert "requirements install: up to date" not in third.stdout, third.describe()
+    assert "applibc" in installed()
+
+
+def test_a_warm_restart_sees_a_new_dependency_of_a_local_folder(layout, installed):
+    # the local folder lives outside the project (apps) folder: only the requirements
+    # fingerprint can see it
+    write_requirements(layout.config_dir, "../libs/mylib")
+    library = packages.write_project(layout.root / "libs" / "mylib", "mylib", dependencies=())
+    assert_ok(layout.run("boot", env=ON))
+    assert "mylib" in installed() and "applibc" not in installed()
+
+    packages.write_project(library, "mylib", dependencies=("applibc",))
+    result = layout.run("boot", env=ON)
+
+    assert_ok(result)
+    assert "requirements install: up to date" not in result.stdout, result.describe()
+    assert "applibc" in installed()
