@@ -264,3 +264,23 @@ def test_a_warm_restart_sees_a_new_dependency_of_a_local_folder(layout, installe
     assert_ok(result)
     assert "requirements install: up to date" not in result.stdout, result.describe()
     assert "applibc" in installed()
+
+
+def test_touching_unchanged_lock_and_requirements_reruns_nothing(
+    layout, fixture_uv_env, uv_calls
+):
+    project = locked_project(layout, fixture_uv_env)  # project folder = apps folder
+    requirements = write_requirements(layout.apps_dir, "-r common.txt")
+    (layout.apps_dir / "common.txt").write_text("probe-config\n")
+    assert_ok(layout.run("boot", env=ON))
+    uv_calls()
+
+    for path in (requirements, project / "uv.lock", project / "common.txt"):
+        info = path.stat()
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 5_000_000_000))
+    result = layout.run("boot", env=ON)
+
+    assert_ok(result)
+    assert "project install: up to date" in result.stdout, result.describe()
+    assert "requirements install: up to date" in result.stdout, result.describe()
+    assert not [call for call in uv_calls() if call.startswith(("export", "pip install"))]
