@@ -22,6 +22,7 @@ REQUIREMENTS_NAME = "requirements.txt"
 MAX_DEPTH = 5
 # within one folder, later files win: .ignore beats .gitignore, as in fd
 IGNORE_FILES = (".gitignore", ".ignore", ".fdignore")
+_BOM = "\ufeff".encode()
 
 
 @dataclass
@@ -89,7 +90,7 @@ def has_requirements(path: Path) -> bool:
     """False for a file with nothing but blank lines and comments."""
     with path.open("rb") as handle:
         for raw in handle:
-            line = raw.strip()
+            line = raw.removeprefix(_BOM).strip()  # uv reads past a byte-order mark
             if line and not line.startswith(b"#"):
                 return True
     return False

@@ -223,25 +223,16 @@ class Roots:
         return self
 
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
 _OPTION_TAIL = re.compile(r"\s+--?[A-Za-z].*$")
-_ENV_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
 _OPTION_WITH_VALUE = re.compile(r"^(-r|--requirement|-c|--constraint|-e|--editable)(=|\s+|$)(.*)$")
 
 
 def _logical_lines(text: str) -> Iterator[str]:
-    pending = ""
-    for raw in text.splitlines():
-        line = _COMMENT.sub("", raw) if not raw.lstrip().startswith("#") else ""
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        line, pending = (pending + line).strip(), ""
-        if line:
-            yield _ENV_VARIABLE.sub(lambda m: os.environ.get(m.group(1), ""), line)
-    if pending.strip():
-        yield pending.strip()
+    # read as uv reads it (a byte-order mark is not part of the first line): one reader
+    from hassette_tasks import reqfiles
+
+    return reqfiles.logical_lines(text)
 
 
 def _file_url(path: Path) -> str:
@@ -314,8 +305,10 @@ def roots_from_file(path: Path, seen: set[Path] | None = None) -> Roots:
     if resolved in seen:
         return Roots()
     seen.add(resolved)
+    from hassette_tasks import reqfiles
+
     try:
-        text = path.read_text()
+        text = reqfiles.read(path)
     except (OSError, UnicodeDecodeError):
         return Roots(unknown=[str(path)])
     return roots_from_text(text, path.parent, seen)

@@ -266,9 +266,7 @@ def test_a_warm_restart_sees_a_new_dependency_of_a_local_folder(layout, installe
     assert "applibc" in installed()
 
 
-def test_touching_unchanged_lock_and_requirements_reruns_nothing(
-    layout, fixture_uv_env, uv_calls
-):
+def test_touching_unchanged_lock_and_requirements_reruns_nothing(layout, fixture_uv_env, uv_calls):
     project = locked_project(layout, fixture_uv_env)  # project folder = apps folder
     requirements = write_requirements(layout.apps_dir, "-r common.txt")
     (layout.apps_dir / "common.txt").write_text("probe-config\n")
@@ -284,3 +282,20 @@ def test_touching_unchanged_lock_and_requirements_reruns_nothing(
     assert "project install: up to date" in result.stdout, result.describe()
     assert "requirements install: up to date" in result.stdout, result.describe()
     assert not [call for call in uv_calls() if call.startswith(("export", "pip install"))]
+
+
+def test_a_requirements_file_with_a_byte_order_mark_keeps_the_venv_exact(layout, installed):
+    requirements = layout.apps_dir / "requirements.txt"
+    requirements.write_text("\ufeffprobe-config\napplibc\n", encoding="utf-8")
+    first = layout.run("boot", env=ON)
+    assert_ok(first)
+    assert {"probe-config", "applibc"} <= set(installed())
+
+    requirements.write_text("\ufeffprobe-config\n", encoding="utf-8")  # applibc deleted
+    result = layout.run("boot", env=ON)
+
+    assert_ok(result)
+    assert "cannot tell which package" not in result.stdout, result.describe()
+    assert "%EF%BB%BF" not in result.stdout
+    assert "applibc" not in installed(), result.describe()
+    assert "probe-config" in installed()
