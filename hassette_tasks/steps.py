@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from hassette_tasks import integrity, uv, verify, workdir
+from hassette_tasks import integrity, pins, uv, verify, workdir
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.environment import AppEnvironment
@@ -297,6 +297,8 @@ def install_requirements(
     constraints = settings.require_constraints()
     require_writable(app)
     console.line(f"requirements install: starting ({len(discovery.files)} file(s))")
+    for warning in pins.overridden(discovery.files):  # the order stays: say what it changes
+        console.warn(warning)
     for path in discovery.files:
         console.line(f"Installing requirements from {path} (with constraints)...")
         run_uv_step(

@@ -299,3 +299,19 @@ def test_a_requirements_file_with_a_byte_order_mark_keeps_the_venv_exact(layout,
     assert "%EF%BB%BF" not in result.stdout
     assert "applibc" not in installed(), result.describe()
     assert "probe-config" in installed()
+
+
+def test_a_later_requirements_file_changing_an_earlier_pin_is_named(layout, installed):
+    first = write_requirements(layout.apps_dir / "a", "applibb==1.0", "probe-config")
+    second = write_requirements(layout.apps_dir / "b", "applibb==2.0")
+    third = write_requirements(layout.apps_dir / "c", "applibb")  # keeps 2.0: no word
+
+    result = layout.run("boot", env=ON)
+
+    assert_ok(result)  # files still install one by one: the later pin wins
+    assert installed()["applibb"] == "2.0"
+    warnings = [line for line in result.stdout.splitlines() if "warning:" in line]
+    assert len(warnings) == 1, result.describe()
+    assert str(first) in warnings[0] and str(second) in warnings[0]
+    assert "applibb==1.0" in warnings[0] and "applibb==2.0" in warnings[0]
+    assert str(third) not in warnings[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hassette_tasks import discovery, exact, project, pylock
+from hassette_tasks import discovery, exact, pins, project, pylock, reqfiles, state
 from hassette_tasks.errors import StartupError
 
 ENV = {
@@ -262,6 +262,11 @@ def test_requirements_readers(data):
     (folder / "other.txt").write_bytes(data)
     try:
         exact.roots_from_files([folder / "requirements.txt"])
+        pins.overridden([folder / "other.txt", folder / "requirements.txt"])
+        reqfiles.reached([folder / "requirements.txt"])
+        common = state.Fingerprint("fuzz")
+        state.requirements_fingerprint(common, [folder], [folder / "requirements.txt"])
+        state.project_fingerprint(common, folder, [folder / "requirements.txt"])
         discovery.has_requirements(folder / "requirements.txt")
         discovery.find_requirements([folder])
     finally:
