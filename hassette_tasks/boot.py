@@ -6,6 +6,7 @@ themselves for `--dry-run`.
 
 from __future__ import annotations
 
+from hassette_tasks import startlock
 from hassette_tasks.console import Console
 from hassette_tasks.errors import StartupError
 from hassette_tasks.plan import Inputs, inspect, make_plan
@@ -23,6 +24,8 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     # the time on this line is what starting Python and importing invoke cost
     console.line("boot: starting")
     announce_settings(settings, console)
+    if not dry_run:  # one start at a time per venv: a second one waits, then sees the work done
+        startlock.hold(settings.venv, console)
     inputs = inspect(settings)
     app = inputs.app
     console.line(

@@ -9,12 +9,11 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TextIO
 
+from hassette_tasks import userinfo
 from hassette_tasks.util import proc_self_stat
 
 SECRET_NAME_WORDS = ("TOKEN", "SECRET", "PASSWORD")
 REDACTED = "****"
-# userinfo in a URL: scheme://user:password@host or scheme://token@host
-_URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s'\"]+)@")
 
 
 def _process_age_seconds() -> float | None:
@@ -93,16 +92,13 @@ class Redactor:
             secret_name = upper == "HASSETTE__TOKEN" or any(w in upper for w in SECRET_NAME_WORDS)
             if secret_name and len(value) >= 3:
                 values.add(value)
-            for match in _URL_USERINFO.finditer(value):
-                # user:password -> the password; a lone userinfo is a token
-                secret = match.group("userinfo").rpartition(":")[2]
-                if len(secret) >= 3:
-                    values.add(secret)
+            # user:password -> the password; a lone userinfo is a token
+            values.update(secret for secret in userinfo.secrets(value) if len(secret) >= 3)
         # longest first, so a secret that contains another is replaced whole
         self._values = sorted(values, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
-        text = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
+        text = userinfo.hide(text, REDACTED)
         for value in self._values:
             text = text.replace(value, REDACTED)
         return text

@@ -22,6 +22,7 @@ REQUIREMENTS_NAME = "requirements.txt"
 MAX_DEPTH = 5
 # within one folder, later files win: .ignore beats .gitignore, as in fd
 IGNORE_FILES = (".gitignore", ".ignore", ".fdignore")
+_BOM = "\ufeff".encode()
 
 
 @dataclass
@@ -59,7 +60,21 @@ def _read_layer(folder: Path, use_gitignore: bool) -> _Layer | None:
     # plain last-match-wins per path: the walk never enters an ignored folder, which is
     # git's rule that nothing below an excluded folder comes back (GitIgnoreSpec's extra
     # priority rule would hide `!*/` folders of a whitelist ignore file, unlike fd)
-    return _Layer(folder, pathspec.PathSpec.from_lines("gitignore", lines))
+    try:
+        spec = pathspec.PathSpec.from_lines("gitignore", lines)
+    except ValueError:  # a line git itself would ignore (`!`, a lone `\\`): drop such lines
+        spec = pathspec.PathSpec.from_lines("gitignore", [x for x in lines if _valid(x)])
+    return _Layer(folder, spec)
+
+
+def _valid(line: str) -> bool:
+    import pathspec
+
+    try:
+        pathspec.PathSpec.from_lines("gitignore", [line])
+    except ValueError:
+        return False
+    return True
 
 
 def _ignored(path: Path, is_dir: bool, layers: list[_Layer]) -> bool:
@@ -75,7 +90,7 @@ def has_requirements(path: Path) -> bool:
     """False for a file with nothing but blank lines and comments."""
     with path.open("rb") as handle:
         for raw in handle:
-            line = raw.strip()
+            line = raw.removeprefix(_BOM).strip()  # uv reads past a byte-order mark
             if line and not line.startswith(b"#"):
                 return True
     return False

@@ -88,6 +88,14 @@ def halt(console: Console, code: int) -> None:
     console.line(f"on failure: stopping on signal {stopped[0]}, exit code {code}")
 
 
+def after_failure(console: Console, error: StartupError) -> None:
+    """The clean-up that ran is on record: a failure is not an interruption."""
+    from hassette_tasks import integrity, startlock  # a failed start has imported them
+
+    integrity.settle_after_failure(console, error.failure)
+    startlock.release()  # halt mode stays up: another start must not wait for it
+
+
 def guarded(
     console_factory: Callable[[], Console],
     body: Callable[[Console], object],
@@ -103,6 +111,7 @@ def guarded(
             raise from_os_error(error) from error
     except StartupError as error:
         show(error, console)
+        after_failure(console, error)
         code = error.failure.exit_code
         if halt_on_failure:
             if halt_requested():

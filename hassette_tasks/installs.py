@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hassette_tasks import uv, uv_failures, workdir
+from hassette_tasks import pins, uv, uv_failures, workdir
 from hassette_tasks.console import Console
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.environment import AppEnvironment, require_writable
@@ -134,6 +134,8 @@ def install_requirements(
     constraints = settings.require_constraints()
     require_writable(app)
     console.line(f"requirements install: starting ({len(discovery.files)} file(s))")
+    for warning in pins.overridden(discovery.files):  # the order stays: say what it changes
+        console.warn(warning)
     for path in discovery.files:
         console.line(f"Installing requirements from {path} (with constraints)...")
         uv_failures.run_step(

@@ -186,11 +186,20 @@ def put_back(
     return missing
 
 
+# failures after which uv may have left half-written files: it was killed (the timeout), or
+# a write failed part-way (a full disk); the marker stays and the next start repairs
+_MAY_LEAVE_HALF_WRITTEN = (Failure.TIMEOUT, Failure.DISK_FULL)
+
+
 class InstallGuard:
     """Boot's side of all this: repair if the marker is there, set it before installing,
     know what the installs changed, put back what the repair removed, clear the marker."""
 
+    # the guard of this process's start, for settle_after_failure (one start per process)
+    active: InstallGuard | None = None
+
     def __init__(self, app: AppEnvironment, console: Console, installing: bool):
+        InstallGuard.active = self
         self.app = app
         self.marked = False
         self.repaired: Repair | None = None
@@ -214,8 +223,25 @@ class InstallGuard:
             return False
         return bool(put_back(self.app, console, self.repaired.removed, constraints))
 
+    def settle_failure(self, console: Console, failure: Failure) -> None:
+        """A start that failed and cleaned up was not interrupted: the marker goes, so the
+        next start neither claims a crash nor repairs, unless this failure may have left
+        something behind (uv killed, a full disk, a package whose files do not match its
+        RECORD, or packages a repair removed and nothing put back)."""
+        if not self.marked or failure in _MAY_LEAVE_HALF_WRITTEN:
+            return
+        if self.repaired is not None and self.repaired.removed:
+            return
+        try:
+            if verify_changed(self.app, self.before):
+                return
+        except OSError:
+            return
+        self.finish(console)
+
     def finish(self, console: Console) -> None:
         """Installs (if any) are done and recorded: the next start trusts the venv again."""
+        InstallGuard.active = None
         if not self.marked:
             return
         try:
@@ -225,3 +251,10 @@ class InstallGuard:
                 f"could not remove the install marker ({error.strerror}): the next start "
                 "checks the venv again"
             )
+
+
+def settle_after_failure(console: Console, failure: Failure) -> None:
+    """After a fatal error has been shown: settle this process's install marker."""
+    guard = InstallGuard.active
+    if guard is not None:
+        guard.settle_failure(console, failure)

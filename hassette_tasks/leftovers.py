@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from hassette_tasks import workdir
 from hassette_tasks.records import inside, read_record
 from hassette_tasks.util import TEMP_PREFIX
 
@@ -122,7 +123,7 @@ def stray_temp_files(venv: Path, site: Path, owned: set[str]) -> list[Path]:
 
 def leftover_workdirs(tmpdir: Path | None = None, uid: int | None = None) -> list[Path]:
     """Private work folders of earlier starts: `hassette-tasks-*` folders (never symlinks)
-    in the temporary folder, owned by this uid."""
+    in the temporary folder, owned by this uid, holding the marker boot puts in each."""
     folder = Path(tmpdir or tempfile.gettempdir())
     owner = os.getuid() if uid is None else uid
     found = []
@@ -137,7 +138,8 @@ def leftover_workdirs(tmpdir: Path | None = None, uid: int | None = None) -> lis
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        if stat.S_ISDIR(info.st_mode) and info.st_uid == owner:
+        ours = stat.S_ISDIR(info.st_mode) and info.st_uid == owner
+        if ours and workdir.is_marked(Path(entry.path)):
             found.append(Path(entry.path))
     return sorted(found)
 

@@ -54,7 +54,9 @@ def inspect(settings: Settings) -> Inputs:
     if inputs.project.locked or (discovery and discovery.files):
         common = state.common_inputs(settings.constraints, app.python_version)
         if inputs.project.locked:
-            inputs.fingerprints["project"] = state.project_fingerprint(common, settings.project_dir)
+            inputs.fingerprints["project"] = state.project_fingerprint(
+                common, settings.project_dir, discovery.files if discovery else ()
+            )
         if discovery and discovery.files:
             inputs.fingerprints["requirements"] = state.requirements_fingerprint(
                 common, settings.requirements_roots, discovery.files

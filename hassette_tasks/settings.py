@@ -147,13 +147,21 @@ def _switch(env: Mapping[str, str], name: str, warnings: list[str], enable_only:
     return False
 
 
+# a day: more than any install needs; far beyond it the timer itself fails (OverflowError
+# past threading.TIMEOUT_MAX), and the install would then run with no limit at all
+MAX_TIMEOUT_SECONDS = 86_400
+
+
 def _timeout(env: Mapping[str, str], name: str, override: int | str | None) -> Timeout:
     raw = str(override if override is not None else env.get(name, DEFAULTS[name])).strip()
-    if not (raw.isascii() and raw.isdigit()) or int(raw) <= 0:
+    short = len(raw.lstrip("0")) <= len(str(MAX_TIMEOUT_SECONDS))  # int() of 5000 digits fails
+    digits = raw.isascii() and raw.isdigit() and short
+    if not digits or not 0 < int(raw) <= MAX_TIMEOUT_SECONDS:
         raise ConfigError(
             name,
-            f"{raw!r} is not a whole number of seconds greater than 0",
-            f"Set {name} to whole seconds, e.g. {name}={DEFAULTS[name]}.",
+            f"{raw!r} is not a whole number of seconds from 1 to {MAX_TIMEOUT_SECONDS}",
+            f"Set {name} to whole seconds from 1 to {MAX_TIMEOUT_SECONDS} (a day), "
+            f"e.g. {name}={DEFAULTS[name]}.",
         )
     return Timeout(name, raw)
 

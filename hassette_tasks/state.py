@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
+from hassette_tasks import reqfiles
 from hassette_tasks.project import LOCK, PYLOCK, PYPROJECT, SKIPPED_NAMES
 from hassette_tasks.util import atomic_write
 
@@ -41,8 +42,8 @@ class Fingerprint:
         try:
             self._hash.update(path.read_bytes())
             self.add(("file", str(path)))
-        except OSError as error:
-            self.add(("unreadable", str(path), error.errno))
+        except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+            self.add(("unreadable", str(path), getattr(error, "errno", None)))
         return self
 
     def hexdigest(self) -> str:
@@ -60,7 +61,11 @@ def common_inputs(constraints: Path, python_version: str) -> Fingerprint:
     return print_
 
 
-def _project_files(project_dir: Path) -> Iterable[tuple[str, int, int]]:
+def _project_files(
+    project_dir: Path, by_content: frozenset[str] = frozenset()
+) -> Iterable[tuple[str, int, int]]:
+    """Each file's (relative path, size, mtime), but those in BY_CONTENT (relative paths of
+    files the fingerprint reads whole: a `touch` of one of them changes nothing)."""
     count = 0
     for folder, dirs, files in os.walk(project_dir):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_NAMES and not d.startswith("."))
@@ -68,6 +73,8 @@ def _project_files(project_dir: Path) -> Iterable[tuple[str, int, int]]:
             if name.endswith(".pyc") or name.startswith("."):
                 continue
             path = os.path.join(folder, name)
+            if by_content and os.path.relpath(path, project_dir) in by_content:
+                continue
             try:
                 info = os.lstat(path)
             except OSError:
@@ -78,20 +85,58 @@ def _project_files(project_dir: Path) -> Iterable[tuple[str, int, int]]:
             yield os.path.relpath(path, project_dir), info.st_size, info.st_mtime_ns
 
 
-def project_fingerprint(common: Fingerprint, project_dir: Path) -> str:
-    """The lock and pyproject by content, every other project file by size and time."""
+_BY_CONTENT = (LOCK, PYPROJECT, PYLOCK)
+# what a local folder named in a requirements file is built from, read whole
+_BUILD_FILES = (PYPROJECT, "setup.py", "setup.cfg")
+
+
+def _relative(paths: Iterable[Path], folder: Path) -> frozenset[str]:
+    return frozenset(os.path.relpath(os.path.abspath(path), folder) for path in paths)
+
+
+def project_fingerprint(
+    common: Fingerprint, project_dir: Path, requirements: Iterable[Path] = ()
+) -> str:
+    """The lock and pyproject by content, every other project file by size and time; the
+    requirements files (and what they include), which their own fingerprint reads whole,
+    are left out here (in the default layout they live in the project folder)."""
     print_ = Fingerprint(common.hexdigest(), "project", str(project_dir))
     print_.add_file(project_dir / LOCK).add_file(project_dir / PYPROJECT)
     print_.add_file(project_dir / PYLOCK)
-    for entry in _project_files(project_dir):
+    requirements = list(requirements)
+    whole = [*requirements, *reqfiles.reached(requirements).files]
+    folder = Path(os.path.abspath(project_dir))
+    by_content = _relative([*(folder / name for name in _BY_CONTENT), *whole], folder)
+    for entry in _project_files(project_dir, by_content):
         print_.add(entry)
     return print_.hexdigest()
 
 
+def _add_local(print_: Fingerprint, path: Path) -> None:
+    """A local path a requirements file installs: its build files by content, every other
+    file by size and time (as a project's)."""
+    if not path.is_dir():
+        print_.add(("local file", str(path))).add_file(path)
+        return
+    print_.add(("local folder", str(path)))
+    for name in _BUILD_FILES:
+        if (path / name).exists():
+            print_.add_file(path / name)
+    for entry in _project_files(path, frozenset(_BUILD_FILES)):
+        print_.add(entry)
+
+
 def requirements_fingerprint(common: Fingerprint, roots: list[Path], files: list[Path]) -> str:
+    """Each requirements file by content, and everything it reaches: the files it includes
+    (-r/-c, recursively) by content, the local files and folders it installs by state."""
     print_ = Fingerprint(common.hexdigest(), "requirements", [str(root) for root in roots])
     for path in files:
         print_.add_file(path)
+    reached = reqfiles.reached(files)
+    for path in reached.files:
+        print_.add(("includes", str(path))).add_file(path)
+    for path in reached.local:
+        _add_local(print_, path)
     return print_.hexdigest()
 
 

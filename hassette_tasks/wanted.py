@@ -3,7 +3,6 @@ requirements text names, and its path or URL installs, read as pip and uv read t
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from hassette_tasks import reqfiles
 from hassette_tasks.installed import canonicalize_name
 from hassette_tasks.project import project_name
 
@@ -43,29 +43,21 @@ class Roots:
         return self
 
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
 _OPTION_TAIL = re.compile(r"\s+--?[A-Za-z].*$")
-_ENV_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
 _OPTION_WITH_VALUE = re.compile(r"^(-r|--requirement|-c|--constraint|-e|--editable)(=|\s+|$)(.*)$")
 
 
 def _logical_lines(text: str) -> Iterator[str]:
-    pending = ""
-    for raw in text.splitlines():
-        line = _COMMENT.sub("", raw) if not raw.lstrip().startswith("#") else ""
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        line, pending = (pending + line).strip(), ""
-        if line:
-            yield _ENV_VARIABLE.sub(lambda m: os.environ.get(m.group(1), ""), line)
-    if pending.strip():
-        yield pending.strip()
+    # read as uv reads it (a byte-order mark is not part of the first line): one reader
+    return reqfiles.logical_lines(text)
 
 
 def _file_url(path: Path) -> str:
-    return path.resolve().as_uri()
+    try:
+        return path.resolve().as_uri()
+    except (OSError, ValueError):  # a NUL byte or a symlink loop: uv refuses the line itself
+        return path.absolute().as_uri()
 
 
 def _name_of_target(target: str, base: Path) -> tuple[str | None, str]:
@@ -127,7 +119,7 @@ def roots_from_file(path: Path, seen: set[Path] | None = None) -> Roots:
         return Roots()
     seen.add(resolved)
     try:
-        text = path.read_text()
+        text = reqfiles.read(path)
     except (OSError, UnicodeDecodeError):
         return Roots(unknown=[str(path)])
     return roots_from_text(text, path.parent, seen)

@@ -6,6 +6,9 @@ claimed only when it is a real folder (never a symlink) of this user with mode 0
 locked while in use, emptied of what a killed start left, and removed afterwards. When
 it cannot be claimed (someone else's, or another start of this user working in it) a
 new random private folder serves, as it always did: slower, never less safe.
+
+Every folder made here holds a marker file: the repair after a failed start removes
+only folders with it, never a user's own `hassette-tasks-*` folder (a checkout in /tmp).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+# inside each work folder boot made; nothing else in TMPDIR is ever removed by a repair
+MARK_NAME = ".hassette-tasks-workdir"
+
 
 @contextlib.contextmanager
 def private_workdir(prefix: str) -> Iterator[Path]:
@@ -27,6 +33,7 @@ def private_workdir(prefix: str) -> Iterator[Path]:
     claimed = claim(Path(tempfile.gettempdir()) / f"{prefix}{os.getuid()}")
     if claimed is None:
         with tempfile.TemporaryDirectory(prefix=prefix) as temporary:
+            mark(Path(temporary))
             yield Path(temporary)
         return
     folder, handle = claimed
@@ -72,7 +79,11 @@ def claim(folder: Path) -> tuple[Path, int] | None:
             os.close(handle)  # removed or replaced since we opened it: try again
             continue
         try:
-            _empty(folder)  # what a start killed mid-install left behind
+            if not is_marked(folder) and any(os.scandir(folder)):
+                os.close(handle)  # a folder of the same name that boot did not make
+                return None
+            _empty(folder, keep=MARK_NAME)  # what a start killed mid-install left behind
+            mark(folder)
         except OSError:
             os.close(handle)
             return None
@@ -80,8 +91,26 @@ def claim(folder: Path) -> tuple[Path, int] | None:
     return None
 
 
-def _empty(folder: Path) -> None:
+def mark(folder: Path) -> None:
+    """Label FOLDER as a work folder boot made (kept if already there)."""
+    path = folder / MARK_NAME
+    if not is_marked(folder):
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        os.close(handle)
+
+
+def is_marked(folder: Path) -> bool:
+    """True when FOLDER holds boot's marker (a regular file, never a symlink)."""
+    try:
+        return stat.S_ISREG(os.lstat(folder / MARK_NAME).st_mode)
+    except OSError:
+        return False
+
+
+def _empty(folder: Path, keep: str = "") -> None:
     for entry in os.scandir(folder):
+        if entry.name == keep and entry.is_file(follow_symlinks=False):
+            continue
         if entry.is_dir(follow_symlinks=False):
             _remove_tree(entry.path)
         else:

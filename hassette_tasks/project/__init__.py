@@ -68,8 +68,65 @@ def project_name(project_dir: Path) -> str | None:
         with (project_dir / PYPROJECT).open("rb") as handle:
             name = tomllib.load(handle).get("project", {}).get("name")
             return name if isinstance(name, str) else None
-    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+    # ValueError: TOMLDecodeError, and UnicodeDecodeError for a file that is not UTF-8
+    except (OSError, ValueError, AttributeError):
         return None
+
+
+class LockError(StartupError):
+    """uv.lock cannot be read, or is not shaped as uv writes it."""
+
+    def __init__(self, path: Path, problem: str):
+        super().__init__(
+            Failure.EXPORT,
+            f"cannot read the lock file {path}: {problem}.",
+            "Run `uv lock` where the project lives, keep uv.lock with pyproject.toml, and restart.",
+        )
+
+
+def _tables(value: object, what: str, path: Path) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise LockError(path, f"{what} is not a list of tables")
+    return value
+
+
+def uv_lock_packages(path: Path) -> list[dict[str, Any]]:
+    """The [[package]] tables of the uv.lock at PATH, each checked for the shape of the
+    fields this package reads (name, source, dependencies, optional-dependencies)."""
+    try:
+        with path.open("rb") as handle:
+            lock = tomllib.load(handle)
+    except UnicodeDecodeError as error:
+        raise LockError(path, f"it is not UTF-8 text (byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise LockError(path, f"it is not valid TOML ({error})") from None
+    except OSError as error:
+        raise LockError(path, error.strerror or str(error)) from None
+    packages = _tables(lock.get("package", []), "`package`", path)
+    for number, package in enumerate(packages, 1):
+        _check_package(package, number, path)
+    return packages
+
+
+def _check_package(package: dict[str, Any], number: int, path: Path) -> None:
+    name = package.get("name")
+    where = f"package {name}" if isinstance(name, str) else f"package number {number}"
+    if not isinstance(name, str):
+        raise LockError(path, f"{where} has no name")
+    if not isinstance(package.get("source", {}), dict):
+        raise LockError(path, f"{where}: `source` is not a table")
+    dependencies = _tables(package.get("dependencies", []), f"{where}: `dependencies`", path)
+    extras = package.get("optional-dependencies", {})
+    if not isinstance(extras, dict):
+        raise LockError(path, f"{where}: `optional-dependencies` is not a table")
+    for extra, listed in extras.items():
+        dependencies += _tables(listed, f"{where}: `optional-dependencies.{extra}`", path)
+    for dependency in dependencies:
+        marker, wanted = dependency.get("marker", ""), dependency.get("extra", [])
+        if not isinstance(dependency.get("name"), str) or not isinstance(marker, str):
+            raise LockError(path, f"{where}: a dependency without a name or marker text")
+        if not isinstance(wanted, list) or not all(isinstance(e, str) for e in wanted):
+            raise LockError(path, f"{where}: a dependency's `extra` is not a list of names")
 
 
 @dataclass(frozen=True)
@@ -83,16 +140,16 @@ class PathDependency:
 def path_dependencies(project_dir: Path) -> list[PathDependency]:
     """Packages that uv.lock takes from a local folder or file, other than the project itself.
 
-    A lock uv cannot read yields none here: `uv export` then fails with uv's own words.
+    A lock uv cannot read yields none here: `uv export` then fails with uv's own words,
+    which name the file, the line and what is wrong.
     """
     try:
-        with (project_dir / LOCK).open("rb") as handle:
-            lock = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+        packages = uv_lock_packages(project_dir / LOCK)
+    except LockError:
         return []
     root = project_dir.resolve()
     found = []
-    for package in lock.get("package", []):
+    for package in packages:
         source = package.get("source") or {}
         for key in ("directory", "path", "editable"):
             written = source.get(key)
@@ -125,15 +182,15 @@ def check_path_dependencies(project_dir: Path) -> list[PathDependency]:
 def uv_lock_names(path: Path, env: dict[str, str]) -> set[str]:
     """The packages `uv export` would list from the uv.lock at PATH (no dev groups, no
     extras), read without running uv: the dry run runs nothing."""
-    from packaging.markers import InvalidMarker, Marker
+    from packaging.markers import Marker
 
-    with path.open("rb") as handle:
-        packages = tomllib.load(handle).get("package", [])
+    packages = uv_lock_packages(path)  # a LockError for a lock uv could not read either
     by_name: dict[str, list[dict[str, Any]]] = {}
     for package in packages:
         by_name.setdefault(canonicalize_name(str(package.get("name"))), []).append(package)
     roots = [p for p in packages if "." in (p.get("source") or {}).values()]
     names: set[str] = set()
+    visited: set[tuple[str, tuple[str, ...]]] = set()
     stack: list[tuple[dict[str, Any], tuple[str, ...]]] = [(package, ()) for package in roots]
     while stack:
         package, extras = stack.pop()
@@ -145,12 +202,13 @@ def uv_lock_names(path: Path, env: dict[str, str]) -> set[str]:
             try:
                 if marker and not Marker(marker).evaluate(env | {"extra": ""}):
                     continue
-            except InvalidMarker:
+            except ValueError:  # InvalidMarker, and comparisons a marker cannot make
                 pass
             name = canonicalize_name(str(dependency.get("name")))
             wanted = tuple(dependency.get("extra", ()))
-            if name in names and not wanted:
-                continue
+            if (name in names and not wanted) or (name, wanted) in visited:
+                continue  # visited: extras that ask for each other in a cycle end here
             names.add(name)
+            visited.add((name, wanted))
             stack += [(candidate, wanted) for candidate in by_name.get(name, [])]
     return names

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import Marker
 
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.project import PYLOCK
@@ -37,8 +37,29 @@ class Converted:
     count: int  # how many packages it installs
 
 
-def _hash_options(entry: dict[str, Any], where: str, path: Path) -> list[str]:
-    hashes = entry.get("hashes", {})
+def _table(value: object, what: str, path: Path) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PylockError(path, f"{what} is not a table")
+    return value
+
+
+def _text(value: object, what: str, path: Path) -> str | None:
+    """VALUE when it is a string, None when it is absent."""
+    if value is not None and not isinstance(value, str):
+        raise PylockError(path, f"{what} is not a string")
+    return value
+
+
+def _strings(value: object, what: str, path: Path) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise PylockError(path, f"{what} is not a list of strings")
+    return value
+
+
+def _hash_options(entry: object, where: str, path: Path) -> list[str]:
+    hashes = _table(entry, f"{where}: a file entry", path).get("hashes", {})
     if not isinstance(hashes, dict):
         raise PylockError(path, f"{where}: `hashes` is not a table")
     return [f"--hash={algorithm}:{value}" for algorithm, value in sorted(hashes.items())]
@@ -48,12 +69,11 @@ def _selected(package: dict[str, Any], environment: dict[str, str], groups: froz
     written = package.get("marker")
     if written is None:
         return True
-    try:
-        marker = Marker(str(written))
-    except InvalidMarker as error:
-        raise ValueError(f"marker {written!r}: {error}") from None
     context = environment | {"extras": frozenset(), "dependency_groups": groups}
-    return marker.evaluate(context, context="lock_file")
+    try:
+        return Marker(str(written)).evaluate(context, context="lock_file")
+    except ValueError as error:  # InvalidMarker, and comparisons a marker cannot make
+        raise ValueError(f"marker {written!r}: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -64,7 +84,10 @@ class _Places:
 
     def local(self, written: str, name: str) -> Path:
         """WRITTEN (relative to the lock's folder) inside the private copy."""
-        resolved = (self.project / written).resolve()
+        try:
+            resolved = (self.project / written).resolve()
+        except (OSError, ValueError) as error:  # a NUL byte, a loop
+            raise PylockError(self.lock, f"{name}: the path {written!r} ({error})") from None
         if resolved != self.project and self.project not in resolved.parents:
             raise StartupError(
                 Failure.PATH_DEPENDENCY,
@@ -93,22 +116,26 @@ def _line(package: dict[str, Any], places: _Places) -> str | None:
             return None  # the project itself: installed on its own, without its dependencies
         return f"{name} @ {folder.as_uri()}"
     if "vcs" in package:
-        vcs = package["vcs"]
+        vcs = _table(package["vcs"], f"{where}: `vcs`", path)
         url, commit = vcs.get("url") or vcs.get("path"), vcs.get("commit-id")
         if not isinstance(url, str) or not isinstance(commit, str):
             raise PylockError(path, f"{where}: `vcs` needs a url and a commit-id")
-        subdirectory = vcs.get("subdirectory")
+        subdirectory = _text(vcs.get("subdirectory"), f"{where}: `vcs.subdirectory`", path)
         fragment = f"#subdirectory={quote(subdirectory)}" if subdirectory else ""
-        return f"{name} @ {vcs.get('type', 'git')}+{url}@{commit}{fragment}"
+        kind = _text(vcs.get("type"), f"{where}: `vcs.type`", path) or "git"
+        return f"{name} @ {kind}+{url}@{commit}{fragment}"
     if "archive" in package:
-        archive = package["archive"]
+        archive = _table(package["archive"], f"{where}: `archive`", path)
         url = archive.get("url")
         if not isinstance(url, str) and isinstance(archive.get("path"), str):
             url = places.local(archive["path"], name).as_uri()
         if not isinstance(url, str):
             raise PylockError(path, f"{where}: `archive` has no url or path")
         return " ".join([f"{name} @ {url}", *_hash_options(archive, where, path)])
-    files = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
+    wheels = package.get("wheels", [])
+    if not isinstance(wheels, list):
+        raise PylockError(path, f"{where}: `wheels` is not a list")
+    files = [*wheels, *([package["sdist"]] if "sdist" in package else [])]
     if not isinstance(version, str):
         raise PylockError(path, f"{where} has no version (and no directory, vcs or archive)")
     hashes = [option for entry in files for option in _hash_options(entry, where, path)]
@@ -126,11 +153,11 @@ def check_environment(lock: dict[str, Any], environment: dict[str, str], path: P
             raise PylockError(path, f"it requires Python {written}, this venv has {python}")
     except InvalidSpecifier:
         raise PylockError(path, f"requires-python {written!r} is not a version range") from None
-    environments = lock.get("environments")
+    environments = _strings(lock.get("environments"), "`environments`", path)
     if environments:
         try:
-            fits = any(Marker(str(marker)).evaluate(environment) for marker in environments)
-        except InvalidMarker as error:
+            fits = any(Marker(marker).evaluate(environment) for marker in environments)
+        except ValueError as error:  # InvalidMarker, and comparisons a marker cannot make
             raise PylockError(path, f"environments: {error}") from None
         if not fits:
             raise PylockError(path, "none of its `environments` is this container's")
@@ -155,7 +182,7 @@ def convert(project_dir: Path, copy: Path, environment: dict[str, str]) -> Conve
     if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
         raise PylockError(path, "it has no [[packages]] list")
     check_environment(lock, environment, path)
-    groups = frozenset(str(group) for group in lock.get("default-groups", []))
+    groups = frozenset(_strings(lock.get("default-groups"), "`default-groups`", path))
     lines = []
     for package in packages:
         try:

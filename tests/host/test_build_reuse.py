@@ -128,6 +128,7 @@ def test_what_a_killed_start_left_in_the_stable_folder_is_cleared(layout, fixtur
     folder = stable_folder(layout)
     (folder / "project" / "src").mkdir(parents=True, mode=0o700)
     folder.chmod(0o700)
+    (folder / ".hassette-tasks-workdir").write_text("")  # boot marks the folders it makes
     (folder / "project" / "src" / "stale.txt").write_text("from a start killed by OOM\n")
     (folder / "project" / "src").chmod(0o500)  # as copied from a read-only project
 

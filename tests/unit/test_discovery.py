@@ -393,3 +393,13 @@ def test_whitelist_gitignore_keeps_folders_like_fd(tree):
         root / "a/requirements.txt",
         root / "requirements.txt",
     ]
+
+
+def test_a_byte_order_mark_before_a_comment_is_an_empty_file(tmp_path):
+    from hassette_tasks.discovery import has_requirements
+
+    path = tmp_path / "requirements.txt"
+    path.write_text("\ufeff# nothing yet\n", encoding="utf-8")
+    assert not has_requirements(path)
+    path.write_text("\ufeffappliba\n", encoding="utf-8")
+    assert has_requirements(path)

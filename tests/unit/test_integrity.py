@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hassette_tasks import integrity
+from hassette_tasks import integrity, workdir
 from hassette_tasks.console import Console
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.errors import Failure, StartupError
@@ -194,6 +194,7 @@ def test_leftover_workdirs_are_own_folders_only(tmp_path):
     tmp = tmp_path / "tmp"
     mine = tmp / "hassette-tasks-abc123"
     write(mine / "project" / "pyproject.toml", "")
+    workdir.mark(mine)  # boot marks each work folder it makes (issue 20, 2)
     other = tmp / "unrelated-folder"
     other.mkdir()
     target = tmp_path / "target"
@@ -215,6 +216,7 @@ def test_leftover_workdirs_of_another_uid_stay(tmp_path):
     tmp = tmp_path / "tmp"
     theirs = tmp / "hassette-tasks-theirs"
     write(theirs / "locked-requirements.txt", "")
+    workdir.mark(theirs)
 
     owner = theirs.stat().st_uid
 
@@ -233,6 +235,7 @@ def test_repair_removes_broken_packages_strays_and_leftovers(app, site, venv, tm
     write(site / "good" / ".tmpQwErTy", "")
     tmp = tmp_path / "tmp"
     write(tmp / "hassette-tasks-old" / "locked-requirements.txt", "")
+    workdir.mark(tmp / "hassette-tasks-old")
 
     done = integrity.repair(app, Console(), tmpdir=tmp)
 
@@ -282,3 +285,28 @@ def test_guard_marks_an_install_and_repairs_the_next_time(app, venv, site, capsy
     again.finish(Console())
     assert not integrity.interrupted(venv)
     assert guard.repaired is None
+
+
+@pytest.mark.parametrize(
+    ("failure", "kept"),
+    [(Failure.CONFLICT, False), (Failure.TIMEOUT, True), (Failure.DISK_FULL, True)],
+)
+def test_a_failure_that_cleaned_up_clears_the_marker_unless_uv_may_have_left_half(
+    app, venv, failure, kept
+):
+    integrity.InstallGuard(app, Console(), installing=True)
+    assert integrity.interrupted(venv)
+
+    integrity.settle_after_failure(Console(), failure)
+
+    assert integrity.interrupted(venv) is kept
+
+
+def test_a_failure_after_a_package_was_half_copied_keeps_the_marker(app, site, venv):
+    guard = integrity.InstallGuard(app, Console(), installing=True)
+    install(site, "half", {"half/__init__.py": "", "half/a.py": "a\n"})
+    (site / "half" / "a.py").unlink()
+
+    guard.settle_failure(Console(), Failure.INSTALL)
+
+    assert integrity.interrupted(venv)

@@ -340,3 +340,25 @@ def test_halt_is_decided_as_settings_read_it(env, halts):
     assert failure.halt_requested(env) is halts
     if halts:
         assert load(env).on_failure == "halt"
+
+
+@pytest.mark.parametrize(
+    "variable", ["HASSETTE__INSTALL_TIMEOUT", "HASSETTE__REQUIREMENTS_TIMEOUT"]
+)
+@pytest.mark.parametrize("value", ["86401", "99999999999", "9" * 5000])
+def test_timeouts_beyond_a_day_are_config_errors_giving_the_range(variable, value):
+    with pytest.raises(ConfigError) as caught:
+        load({variable: value})
+    assert "from 1 to 86400" in caught.value.what
+    assert "86400" in caught.value.todo
+
+
+def test_the_longest_timeout_works_as_a_timer():
+    import threading
+
+    longest = load({"HASSETTE__INSTALL_TIMEOUT": "86400"}).install_timeout.seconds
+    timer = threading.Timer(longest, lambda: None)
+    timer.start()  # a value past threading.TIMEOUT_MAX kills this thread with OverflowError
+    timer.cancel()
+    timer.join(5)
+    assert not timer.is_alive()

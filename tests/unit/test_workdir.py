@@ -46,3 +46,25 @@ def test_stable_folder_replaced_by_a_symlink_is_refused(tmp_path):
 def test_a_file_at_the_stable_path_is_refused(tmp_path):
     (tmp_path / "stable").write_text("")
     assert workdir.claim(tmp_path / "stable") is None
+
+
+def test_a_same_named_folder_boot_did_not_make_is_left_alone(tmp_path):
+    theirs = tmp_path / "stable"
+    theirs.mkdir(mode=0o700)
+    (theirs / "notes.txt").write_text("mine\n")
+
+    assert workdir.claim(theirs) is None
+    assert (theirs / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_claimed_folder_is_marked_and_emptied_of_what_a_killed_start_left(tmp_path):
+    folder = tmp_path / "stable"
+    folder.mkdir(mode=0o700)
+    workdir.mark(folder)
+    (folder / "half-copied project").mkdir()
+
+    claimed = workdir.claim(folder)
+
+    assert claimed is not None
+    os.close(claimed[1])
+    assert [entry.name for entry in folder.iterdir()] == [workdir.MARK_NAME]
