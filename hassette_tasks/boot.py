@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, integrity, state, steps, uv
+from hassette_tasks import environment, hassette_settings, integrity, state, steps, uv
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -91,6 +91,8 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     )
     if plan.installs:
         settings.require_constraints()  # a bad setting stops us before anything installs
+    # names hassette would refuse after the hand-off: found now, where halt mode applies
+    hassette_settings.check(settings, console)
     if dry_run:
         print_plan(settings, console, plan, args)
         return plan

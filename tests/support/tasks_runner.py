@@ -31,6 +31,7 @@ TASKS = (
     "install-locked",
     "install-reqs",
     "prune",
+    "settings-names",
     "start",
 )
 
