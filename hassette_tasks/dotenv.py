@@ -13,13 +13,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_BLANK_OR_COMMENT = re.compile(r"[ \t\r\f\v]*(?:#[^\n]*)?(?:\n|$)")
-_KEY = re.compile(r"[ \t]*(?:export[ \t]+)?(?:'(?P<quoted>[^']+)'|(?P<bare>[^=#\s]+))[ \t]*")
-_VALUE = re.compile(
-    r"[ \t]*(?:'(?P<single>(?:\\'|[^'])*)'|\"(?P<double>(?:\\\"|[^\"])*)\"|(?P<bare>[^\n]*))"
+_SPACE = r"[^\S\n]*"  # white space within a line (line ends are normalised to \n)
+_LEADING = re.compile(r"\s*")
+_KEY = re.compile(
+    _SPACE + r"(?:export[^\S\n]+)?(?:'(?P<quoted>[^']+)'|(?P<comment>(?=#))|(?P<bare>(?!')[^=#\s]+))"
+    + _SPACE
 )
-_REST_OF_LINE = re.compile(r"[ \t\r\f\v]*(?:#[^\n]*)?(?:\n|$)")
-_TO_END_OF_LINE = re.compile(r"[^\n]*(?:\n|$)")
+_VALUE = re.compile(
+    "=" + _SPACE + r"(?:'(?P<single>(?:\\.|[^'\\])*)'|\"(?P<double>(?:\\.|[^\"\\])*)\""
+    r"|(?P<bare>(?![^\S\n]|['\"])[^\n]*))",
+    re.DOTALL,
+)
+_END = re.compile(_SPACE + r"(?:#[^\n]*)?(?:\n|$)")
+_REST_OF_LINE = re.compile(r"[^\n]*\n?")
+_BARE_COMMENT = re.compile(r"\s+#.*")
 
 
 @dataclass
@@ -33,49 +40,47 @@ class DotEnv:
 
 def parse(text: str) -> DotEnv:
     """The statements of TEXT; never raises."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     found = DotEnv()
     position = 0
-    while position < len(text):
-        blank = _BLANK_OR_COMMENT.match(text, position)
-        if blank and blank.end() > position:
-            position = blank.end()
+    while True:
+        position = _LEADING.match(text, position).end()  # type: ignore[union-attr]
+        if position >= len(text):
+            return found
+        entry, stopped = _statement(text, position)
+        if entry is None and stopped is not None:
+            # like python-dotenv: skip the rest of the line where reading failed
+            found.skipped_lines.append(text.count("\n", 0, stopped) + 1)
+            position = _REST_OF_LINE.match(text, stopped).end()  # type: ignore[union-attr]
             continue
-        statement = _statement(text, position)
-        if statement is None:
-            found.skipped_lines.append(text.count("\n", 0, position) + 1)
-            skip = _TO_END_OF_LINE.match(text, position)
-            position = skip.end() if skip and skip.end() > position else len(text)
-            continue
-        name, value, position = statement
-        found.entries.append((name, value))
-    return found
+        if entry is not None and entry[0]:
+            found.entries.append(entry)
+        position = stopped if stopped is not None else len(text)
 
 
-def _statement(text: str, position: int) -> tuple[str, str | None, int] | None:
+def _statement(
+    text: str, position: int
+) -> tuple[tuple[str, str | None] | None, int | None]:
+    """((name, value), where it ended), ((""), ...) for a comment, or (None, where it failed)."""
     key = _KEY.match(text, position)
     if key is None:
-        return None
-    name = key.group("quoted") or key.group("bare")
+        return None, position
+    name = key.group("quoted") or key.group("bare") or ""
     position = key.end()
     value: str | None = None
     if text.startswith("=", position):
-        match = _VALUE.match(text, position + 1)
-        if match is None:  # pragma: no cover - the bare branch matches anything
-            return None
-        value = next(
-            (part for part in match.group("single", "double") if part is not None),
-            None,
-        )
-        if value is None:
-            bare = match.group("bare") or ""
-            value = re.split(r"[ \t]#", bare, maxsplit=1)[0].strip()
-            position = match.start("bare") + len(bare)
+        match = _VALUE.match(text, position)
+        if match is None:  # a quote that never closes
+            return None, position
+        if match.group("bare") is not None:
+            value = _BARE_COMMENT.sub("", match.group("bare")).rstrip()
         else:
-            position = match.end()
-    rest = _REST_OF_LINE.match(text, position)
-    if rest is None:
-        return None
-    return name, value, rest.end() if rest.end() > position else len(text)
+            value = match.group("single") if match.group("single") is not None else match["double"]
+        position = match.end()
+    end = _END.match(text, position)
+    if end is None:
+        return None, position
+    return (name, value), end.end()
 
 
 def read(path: Path) -> tuple[DotEnv | None, str]:
