@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, hassette_settings, integrity, state, steps, uv
+from hassette_tasks import environment, hassette_settings, health, integrity, state, steps, uv
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -98,6 +98,8 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         return plan
     if plan.installs:
         steps.require_writable(app)
+    if plan.installs or plan.exact:  # a start that installs answers health checks meanwhile
+        health.from_settings(settings.config_dir, console)
 
     installed = False
     cache_usable = uv.use_cache_or_fall_back(console)
@@ -120,6 +122,7 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         if plan.up_to_date.get("project"):
             console.line("project install: up to date (nothing changed since the last install)")
         else:
+            health.phase("installing the locked project")
             locked = steps.install_locked(settings, console, app)
             installed = True
     elif plan.project is ProjectKind.UNLOCKED:
@@ -144,16 +147,19 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
                 "unchanged since the last install)"
             )
         else:
+            health.phase("installing requirements")
             steps.install_requirements(settings, console, app, discovery)
             installed = installed or bool(discovery.files)
     # --- exact, repair's put-back, check and record
     if plan.exact:
         from hassette_tasks import exact
 
+        health.phase("making the environment exact")
         files = discovery.files if discovery else []
         installed = exact.make_exact(settings, console, app, locked, files) or installed
     installed = guard.put_back(console, settings.require_constraints) or installed
     if installed:
+        health.phase("checking the environment")
         steps.check_environment(app, console, guard.before)
     if plan.exact:
         try:

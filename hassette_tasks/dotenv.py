@@ -16,7 +16,8 @@ from pathlib import Path
 _SPACE = r"[^\S\n]*"  # white space within a line (line ends are normalised to \n)
 _LEADING = re.compile(r"\s*")
 _KEY = re.compile(
-    _SPACE + r"(?:export[^\S\n]+)?(?:'(?P<quoted>[^']+)'|(?P<comment>(?=#))|(?P<bare>(?!')[^=#\s]+))"
+    _SPACE
+    + r"(?:export[^\S\n]+)?(?:'(?P<quoted>[^']+)'|(?P<comment>(?=#))|(?P<bare>(?!')[^=#\s]+))"
     + _SPACE
 )
 _VALUE = re.compile(
@@ -58,9 +59,7 @@ def parse(text: str) -> DotEnv:
         position = stopped if stopped is not None else len(text)
 
 
-def _statement(
-    text: str, position: int
-) -> tuple[tuple[str, str | None] | None, int | None]:
+def _statement(text: str, position: int) -> tuple[tuple[str, str | None] | None, int | None]:
     """((name, value), where it ended), ((""), ...) for a comment, or (None, where it failed)."""
     key = _KEY.match(text, position)
     if key is None:

@@ -45,7 +45,7 @@ except ImportError as error:
 names = EnvNames.for_settings(HassetteConfig)
 web = WebApiConfig.model_fields
 json.dump({
-    "format": %d,
+    "format": FORMAT_VALUE,
     "hassette": version("hassette"),
     "known": sorted(names.known),
     "open_prefixes": sorted(names.open_prefixes),
@@ -53,7 +53,7 @@ json.dump({
     "apps_fields": sorted(names.apps_fields),
     "web_api": {"host": web["host"].default, "port": web["port"].default},
 }, sys.stdout, indent=1)
-""" % FORMAT
+""".replace("FORMAT_VALUE", str(FORMAT))
 
 
 def probe(python: Path) -> tuple[str | None, str]:
@@ -193,9 +193,7 @@ def check(settings: Settings, console: Console, env: Mapping[str, str] | None = 
 def unknown_error(unknown: list[Unknown], names: KnownNames) -> StartupError:
     first = next((u for u in unknown if u.suggestion), unknown[0])
     rename = (
-        f"Rename {first.name} to {first.suggestion}"
-        if first.suggestion
-        else f"Remove {first.name}"
+        f"Rename {first.name} to {first.suggestion}" if first.suggestion else f"Remove {first.name}"
     )
     return StartupError(
         Failure.UNKNOWN_SETTING,
@@ -217,8 +215,7 @@ def misplaced_error(misplaced: list[str], env_file: Path, unknown: list[Unknown]
     return StartupError(
         Failure.STARTUP_SETTING_IN_DOTENV,
         f"{env_file} sets {', '.join(misplaced)}: start-up settings, which boot reads only "
-        "from the container's environment (and hassette would refuse them in its .env)."
-        + also,
+        "from the container's environment (and hassette would refuse them in its .env)." + also,
         "Move them out of .env into the container's environment (compose `environment:`, "
         "docker run -e), then restart.",
     )

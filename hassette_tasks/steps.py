@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from hassette_tasks import integrity, uv, verify, workdir
+from hassette_tasks import health, integrity, project_build, uv, verify, workdir
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.environment import AppEnvironment
@@ -258,7 +258,11 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
         )
         roots = exact.roots_from_text(exported, copy)
         name = project_name(copy)
-        if (copy / PYPROJECT).is_file():
+        mode = project_build.packaging(copy)  # uv's rule: [tool.uv] package, [build-system]
+        built = mode is not project_build.Packaging.VIRTUAL
+        if (copy / PYPROJECT).is_file() and not built:
+            project_build.say_virtual(console, name)
+        elif (copy / PYPROJECT).is_file():
             console.line(f"project install: installing the project {name or project_dir} (no deps)")
             args: list[str | os.PathLike[str]] = ["pip", "install", "--python", app.python]
             args += ["--no-deps", "-c", constraints]
@@ -270,19 +274,25 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
                 args += ["-r", wanted]
             else:  # named on the command line: built and reinstalled every time
                 args += [copy]
-            if name:
+            try:
+                run_uv_step(
+                    args,
+                    console,
+                    "installing the project",
+                    timeout,
+                    cwd=copy,
+                    env=uv.environment(build_key),
+                )
+            except StartupError as error:  # without [build-system]: a warning, not a stop
+                built = False
+                if not project_build.soft_failure(error, mode, console, name):
+                    raise
+            if name and built:
                 roots.add(exact.Roots.named(name))
-            run_uv_step(
-                args,
-                console,
-                "installing the project",
-                timeout,
-                cwd=copy,
-                env=uv.environment(build_key),
-            )
         else:
             console.line(f"project install: no {PYPROJECT} next to {PYLOCK}: packages only")
-    console.line(f"project install: complete ({elapsed(started)})")
+    only = "" if built else "dependencies only, "
+    console.line(f"project install: complete ({only}{elapsed(started)})")
     return roots
 
 
@@ -413,6 +423,7 @@ def hand_off(settings: Settings, console: Console, args: list[str]) -> NoReturn:
     if withheld:
         console.line(f"hand-off: start-up settings not passed to hassette: {', '.join(withheld)}")
     console.line(f"handing off to hassette: {hassette_run_line(str(program), args)}")
+    health.close()  # hassette binds the same port
     os.execve(program, [str(program), "run", *args], env)
 
 

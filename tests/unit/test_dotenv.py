@@ -28,12 +28,12 @@ CASES = {
     "plain": "HASSETTE__TOKEN=abc\n",
     "export": "export HASSETTE__LOG_LEVEL=DEBUG\n",
     "comments": "# a comment\n\n  # indented\nA=1 # trailing\nB=2#not a comment\n",
-    "quotes": "A='single # kept'\nB=\"double\"\nC=\"multi\nHASSETTE__HIDDEN=1\nline\"\n",
+    "quotes": 'A=\'single # kept\'\nB="double"\nC="multi\nHASSETTE__HIDDEN=1\nline"\n',
     "no equals": "HASSETTE__BARE\nA=1\n",
     "empty": "HASSETTE__EMPTY=\nB=''\n",
     "quoted key": "'HASSETTE__QUOTED'=1\n",
     "crlf": "A=1\r\nHASSETTE__B=2\r\n",
-    "garbage": "A=\"unterminated\nB=1\n",
+    "garbage": 'A="unterminated\nB=1\n',
     "spaces": "  A = 1  \n\tB\t=\t2\n",
     "bad line then good": "A='x' junk\nHASSETTE__AFTER=1\n",
 }
@@ -86,7 +86,7 @@ LINE = st.one_of(
         st.sampled_from(["=", " = ", "", "=="]),
         st.one_of(
             st.text(alphabet="abc #'\"\\\n=", max_size=12),
-            st.builds(lambda v: f"'{v}'", st.text(alphabet="ab #\"\n", max_size=8)),
+            st.builds(lambda v: f"'{v}'", st.text(alphabet='ab #"\n', max_size=8)),
             st.builds(lambda v: f'"{v}"', st.text(alphabet="ab #'\n\\", max_size=8)),
         ),
         st.sampled_from(["", " # c", "#c", " junk"]),
