@@ -116,7 +116,11 @@ _tried = False
 
 
 def serve(
-    env: Mapping[str, str], config_dir: Path, console: Console, defaults: Address | None
+    env: Mapping[str, str],
+    config_dir: Path,
+    console: Console,
+    defaults: Address | None,
+    until: str = "the hand-off",
 ) -> None:
     """Start answering (once); a taken port is one warning, and boot goes on without it."""
     global _server, _tried
@@ -132,7 +136,7 @@ def serve(
             f"({error.strerror or error}); going on without it"
         )
         return
-    console.line(f"health: answering {LIVE_PATH} on {where.host}:{where.port} until the hand-off")
+    console.line(f"health: answering {LIVE_PATH} on {where.host}:{where.port} until {until}")
 
 
 def phase(name: str) -> None:
@@ -147,7 +151,7 @@ def halted(title: str, todo: str, console: Console) -> None:
         _state.halted = {"title": title, "what_to_do": todo}
     if not serving():
         config_dir = os.environ.get("HASSETTE__CONFIG_DIR") or "/config"
-        from_settings(Path(config_dir), console)
+        from_settings(Path(config_dir), console, until="the container stops")
 
 
 def serving() -> bool:
@@ -162,11 +166,16 @@ def close() -> None:
         _server = None
 
 
-def from_settings(config_dir: Path, console: Console, env: Mapping[str, str] | None = None) -> None:
+def from_settings(
+    config_dir: Path,
+    console: Console,
+    env: Mapping[str, str] | None = None,
+    until: str = "the hand-off",
+) -> None:
     """`serve` on hassette's address, with hassette's own defaults from the image's list."""
     from hassette_tasks import hassette_settings
 
     env = os.environ if env is None else env
     names, _why = hassette_settings.load_names(hassette_settings.names_path(env))
     defaults = Address(names.web_host, names.web_port) if names else None
-    serve(env, config_dir, console, defaults)
+    serve(env, config_dir, console, defaults, until)

@@ -126,3 +126,19 @@ def test_without_a_list_the_check_is_skipped_with_one_line(containers, base_env)
     lines = [line for line in run.output.splitlines() if "hassette settings:" in line]
     assert len(lines) == 1 and "not checked (no list of hassette's settings" in lines[0]
     assert "handing off to hassette" in run.output
+
+
+def test_the_docs_flat_project_without_build_system_starts(
+    containers, folders, make_project, base_env
+):
+    # hassette's Docker docs: pyproject.toml without [build-system], locked with uv lock,
+    # next to two app files in /apps; setuptools refuses the flat folder
+    apps = make_project(folders.make("apps"), build_system=False)
+    write(apps / "second_app.py", "VALUE = 2\n")
+
+    run = containers.run("--version", env=base_env, mounts=[Mount(apps, "/apps", read_only=True)])
+
+    assert run.exit_code == 0, run.describe()
+    assert "Multiple top-level modules discovered" in run.output
+    assert "project install: complete (dependencies only, " in run.output
+    assert "handing off to hassette" in run.output
