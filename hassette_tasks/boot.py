@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, hassette_settings, health, integrity, state, steps, uv
+from hassette_tasks import (
+    environment,
+    hassette_settings,
+    health,
+    integrity,
+    project_build,
+    state,
+    steps,
+    uv,
+)
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -199,6 +208,9 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
                 f"{how}, then uv pip install -r <export> -c {settings.constraints}, then "
                 "the project itself with --no-deps from a private copy"
             )
+            note = project_build.plan_line(project_dir)
+            if note and (project_dir / PYPROJECT).is_file():
+                say(f"plan: project install: {note}")
     elif plan.project is ProjectKind.UNLOCKED:
         say(
             f"plan: project install: would skip ({project_dir / PYPROJECT} without uv.lock: "

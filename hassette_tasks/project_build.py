@@ -83,3 +83,16 @@ def soft_failure(error: StartupError, mode: Packaging, console: Console, name: s
         f"not. pyproject.toml has no [build-system]: {FIXES}".replace("  ", " ")
     )
     return True
+
+
+def plan_line(project_dir: Path) -> str | None:
+    """What the dry run says about the project itself, when it is not simply built."""
+    mode = packaging(project_dir)
+    if mode is Packaging.VIRTUAL:
+        return "dependencies only: [tool.uv] package = false, the project itself is not installed"
+    if mode is Packaging.TRY:
+        return (
+            "no [build-system]: the project is built with uv's default backend if it can "
+            "be; if not, its dependencies stay installed with a warning"
+        )
+    return None

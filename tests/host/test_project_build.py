@@ -137,3 +137,14 @@ def test_random_and_truncated_pyproject_never_raises(tmp_path_factory, data, cut
     text = (packages.pyproject_text("p", "1", build_system=False) + "[tool.uv]\n").encode()
     (folder / "pyproject.toml").write_bytes((text + data)[: cut + len(text) // 2])
     assert isinstance(packaging(folder), Packaging)
+
+
+def test_the_dry_run_says_what_happens_to_the_project_itself(layout, installed, fixture_uv_env):
+    locked_project(layout, fixture_uv_env, build_system=False, extra="[tool.uv]\npackage = false\n")
+    before = installed()
+
+    result = layout.run("boot", "--dry-run")
+
+    assert result.exit_code == 0, result.describe()
+    assert "plan: project install: dependencies only: [tool.uv] package = false" in result.stdout
+    assert installed() == before
