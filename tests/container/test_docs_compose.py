@@ -56,6 +56,9 @@ instance_name = "my_app"
 [apps.other_app]
 filename = "other_app.py"
 class_name = "OtherApp"
+
+[[apps.other_app.config]]
+instance_name = "other_app"
 """
 
 
