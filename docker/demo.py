@@ -85,9 +85,9 @@ def create(image: str, name: str, network: str, token: str) -> None:
 
 
 def live(name: str) -> bool:
-    return (
-        docker("exec", name, "curl", "-sf", "--max-time", "2", HEALTH, check=False).returncode == 0
-    )
+    probe = docker("exec", name, "curl", "-sf", "--max-time", "2", HEALTH, check=False)
+    # while boot installs it answers too, naming its phase: live means hassette's answer
+    return probe.returncode == 0 and '"phase"' not in probe.stdout
 
 
 def start(name: str, label: str, timeout: float) -> dict[str, object]:

@@ -6,7 +6,7 @@ themselves for `--dry-run`.
 
 from __future__ import annotations
 
-from hassette_tasks import startlock
+from hassette_tasks import hassette_settings, health, startlock
 from hassette_tasks.console import Console
 from hassette_tasks.errors import StartupError
 from hassette_tasks.plan import Inputs, inspect, make_plan
@@ -33,10 +33,14 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     )
     if inputs.installs:
         settings.require_constraints()  # a bad setting stops us before anything installs
+    # names hassette would refuse after the hand-off: found now, where halt mode applies
+    hassette_settings.check(settings, console)
     plan = make_plan(settings, args, inputs)
     if dry_run:
         print_plan(console, plan)
         return inputs
+    if inputs.installs or inputs.exact:  # a start that installs answers health checks meanwhile
+        health.from_settings(settings.config_dir, console)
     ctx = Context(settings, console, app, args)
     for step in plan:
         step.run(ctx)

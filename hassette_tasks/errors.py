@@ -26,6 +26,8 @@ class Failure(Enum):
     NOT_WRITABLE = (12, "APP ENVIRONMENT NOT WRITABLE")
     HASH_MISMATCH = (13, "HASH MISMATCH")
     REPAIR = (14, "REPAIR FAILED")
+    UNKNOWN_SETTING = (15, "UNKNOWN HASSETTE SETTING")
+    STARTUP_SETTING_IN_DOTENV = (16, "START-UP SETTING IN .env")
 
     @property
     def exit_code(self) -> int:

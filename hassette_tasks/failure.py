@@ -11,7 +11,7 @@ from types import FrameType
 
 from invoke.exceptions import Exit
 
-from hassette_tasks import settings
+from hassette_tasks import health, settings
 from hassette_tasks.console import Console
 from hassette_tasks.errors import ConfigError, Failure, Interrupted, StartupError
 
@@ -115,6 +115,7 @@ def guarded(
         code = error.failure.exit_code
         if halt_on_failure:
             if halt_requested():
+                health.halted(error.failure.title, error.todo, console)  # 503 until stopped
                 halt(console, code)
             else:
                 console.line(

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import NoReturn
 
-from hassette_tasks import uv
+from hassette_tasks import health, uv
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.settings import Settings, hassette_environment
@@ -60,4 +60,5 @@ def hand_off(settings: Settings, console: Console, args: list[str]) -> NoReturn:
     if withheld:
         console.line(f"hand-off: start-up settings not passed to hassette: {', '.join(withheld)}")
     console.line(f"handing off to hassette: {hassette_run_line(str(program), args)}")
+    health.close()  # hassette binds the same port
     os.execve(program, [str(program), "run", *args], env)

@@ -21,6 +21,7 @@ from hassette_tasks.project import (
     PYLOCK,
     PYPROJECT,
     ProjectKind,
+    build,
     check_path_dependencies,
     kind,
     project_name,
@@ -115,11 +116,16 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
             cwd=copy,
         )
         roots = roots_from_text(exported, copy)
+        built = True
         if (copy / PYPROJECT).is_file():
-            roots.add(_install_project_itself(settings, console, app, copy, work, constraints))
+            itself = _install_project_itself(settings, console, app, copy, work, constraints)
+            built = itself is not None
+            if itself is not None:
+                roots.add(itself)
         else:
             console.line(f"project install: no {PYPROJECT} next to {PYLOCK}: packages only")
-    console.line(f"project install: complete ({elapsed(started)})")
+    only = "" if built else "dependencies only, "
+    console.line(f"project install: complete ({only}{elapsed(started)})")
     return roots
 
 
@@ -180,14 +186,20 @@ def _install_project_itself(
     copy: Path,
     work: Path,
     constraints: Path,
-) -> Roots:
-    """The project from its private COPY, without its dependencies (installed before)."""
+) -> Roots | None:
+    """The project from its private COPY, without its dependencies (installed before); None
+    when it is not installed: virtual (`[tool.uv] package = false`), or a project without
+    `[build-system]` its build backend refuses (a warning, not a stop: see project/build.py)."""
     from hassette_tasks.wanted import Roots
 
-    project_dir = settings.project_dir
-    roots = Roots()
     name = project_name(copy)
-    console.line(f"project install: installing the project {name or project_dir} (no deps)")
+    mode = build.packaging(copy)  # uv's rule: [tool.uv] package, [build-system]
+    if mode is build.Packaging.VIRTUAL:
+        build.say_virtual(console, name)
+        return None
+    console.line(
+        f"project install: installing the project {name or settings.project_dir} (no deps)"
+    )
     args: list[str | os.PathLike[str]] = ["pip", "install", "--python", app.python]
     args += ["--no-deps", "-c", constraints]
     build_key = pin_build_key(copy) if name else {}
@@ -198,17 +210,20 @@ def _install_project_itself(
         args += ["-r", wanted]
     else:  # named on the command line: built and reinstalled every time
         args += [copy]
-    if name:
-        roots.add(Roots.named(name))
-    uv_failures.run_step(
-        args,
-        console,
-        "installing the project",
-        settings.install_timeout,
-        cwd=copy,
-        env=uv.environment(build_key),
-    )
-    return roots
+    try:
+        uv_failures.run_step(
+            args,
+            console,
+            "installing the project",
+            settings.install_timeout,
+            cwd=copy,
+            env=uv.environment(build_key),
+        )
+    except StartupError as error:  # without [build-system]: a warning, not a stop
+        if not build.soft_failure(error, mode, console, name):
+            raise
+        return None
+    return Roots.named(name) if name else Roots()
 
 
 def check_environment(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hassette_tasks import integrity, state
+from hassette_tasks import health, integrity, state
 from hassette_tasks.console import Console
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.settings import Settings
@@ -61,11 +61,15 @@ def installing(
     if exact:
         from hassette_tasks import exact as exact_environment
 
+        health.phase("making the environment exact")
+
         changed = exact_environment.make_exact(settings, console, app, done.locked, done.files)
         done.installed = changed or done.installed
     done.installed = guard.put_back(console, settings.require_constraints) or done.installed
     if done.installed:
         from hassette_tasks.installs import check_environment
+
+        health.phase("checking the environment")
 
         check_environment(app, console, guard.before)
     if record is not None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from hassette_tasks import handoff, installs
+from hassette_tasks import handoff, health, installs
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.environment import AppEnvironment
-from hassette_tasks.project import LOCK, PYLOCK, PYPROJECT, ProjectKind
+from hassette_tasks.project import LOCK, PYLOCK, PYPROJECT, ProjectKind, build
 from hassette_tasks.sequence import Installs
 from hassette_tasks.settings import Settings
 from hassette_tasks.util import venv_program
@@ -58,11 +58,15 @@ class ProjectInstall:
             if self.up_to_date:
                 return [f"project install: up to date ({lock} and the project files are unchanged)"]
             how = "uv export" if project is ProjectKind.LOCKED else f"{PYLOCK} converted"
-            return [
+            lines = [
                 f"project install: would install the locked project in {project_dir}: "
                 f"{how}, then uv pip install -r <export> -c {self.settings.constraints}, then "
                 "the project itself with --no-deps from a private copy"
             ]
+            note = build.plan_line(project_dir)
+            if note and (project_dir / PYPROJECT).is_file():
+                lines.append(f"project install: {note}")
+            return lines
         if project is ProjectKind.UNLOCKED:
             return [
                 f"project install: would skip ({project_dir / PYPROJECT} without uv.lock: "
@@ -75,6 +79,7 @@ class ProjectInstall:
         if self.project.locked and self.up_to_date:
             ctx.console.line("project install: up to date (nothing changed since the last install)")
         elif self.project.locked:
+            health.phase("installing the locked project")
             ctx.installs.locked = installs.install_locked(self.settings, ctx.console, ctx.app)
             ctx.installs.installed = True
         elif self.project is ProjectKind.UNLOCKED:
@@ -127,6 +132,7 @@ class RequirementsInstall:
                 "unchanged since the last install)"
             )
         else:
+            health.phase("installing requirements")
             installs.install_requirements(self.settings, console, ctx.app, discovery)
             ctx.installs.installed = ctx.installs.installed or bool(discovery.files)
         ctx.installs.files = discovery.files

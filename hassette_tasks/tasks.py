@@ -286,3 +286,18 @@ def baseline(c: Context, venv: str | None = None, output: str | None = None) -> 
         _emit(console, "baseline", image_baseline.snapshot_text(app), output)
 
     _run(body)
+
+
+@task(help=_help("venv"))
+def settings_names(c: Context, venv: str | None = None) -> None:
+    """(image builds) Print the HASSETTE__ names the installed hassette accepts (JSON)."""
+    from hassette_tasks import hassette_settings
+
+    def body(console: Console) -> None:
+        text, why_not = hassette_settings.probe(_settings(venv=venv).python)
+        if text is None:  # an older hassette: no list, and boot skips the check, saying so
+            Console(stream=sys.stderr).warn(f"settings-names: no list ({why_not})")
+            return
+        sys.stdout.write(text)
+
+    _run(body)

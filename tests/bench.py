@@ -245,7 +245,8 @@ def time_to_live(name: str, port: int) -> int:
     while time.monotonic() - started < LIVE_TIMEOUT:
         try:
             with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
+                # boot's own answer while it installs names its phase: wait for hassette's
+                if answer.status == 200 and b'"phase"' not in answer.read():
                     live = int((time.monotonic() - started) * 1000)
                     docker("stop", name)
                     return live

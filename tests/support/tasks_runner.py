@@ -31,6 +31,7 @@ TASKS = (
     "install-locked",
     "install-reqs",
     "prune",
+    "settings-names",
     "start",
 )
 
@@ -56,6 +57,7 @@ def base_environment() -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(_DROPPED_PREFIXES)}
     env.pop("VIRTUAL_ENV", None)
     env.update(UV_PYTHON_DOWNLOADS="never", NO_COLOR="1", PYTHONUNBUFFERED="1")
+    env["HASSETTE_TASKS_HEALTH"] = "0"  # no health answer on the host's port 8126 (tests opt in)
     return env
 
 
