@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from hassette_tasks import integrity, uv, verify, workdir
+from hassette_tasks import integrity, offline, uv, verify, workdir
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.environment import AppEnvironment
@@ -249,7 +249,8 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
             if line.strip() and not line.lstrip().startswith(("#", "-"))
         )
         console.line(f"project install: installing {count} locked package(s) with constraints")
-        run_uv_step(
+        offline.cache_first(  # the lock pins everything: the cache first, the index if need be
+            run_uv_step,
             ["pip", "install", "--python", app.python, "-r", requirements, "-c", constraints],
             console,
             "installing the locked dependencies",
@@ -272,7 +273,8 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
                 args += [copy]
             if name:
                 roots.add(exact.Roots.named(name))
-            run_uv_step(
+            offline.cache_first(
+                run_uv_step,
                 args,
                 console,
                 "installing the project",
@@ -299,7 +301,8 @@ def install_requirements(
     console.line(f"requirements install: starting ({len(discovery.files)} file(s))")
     for path in discovery.files:
         console.line(f"Installing requirements from {path} (with constraints)...")
-        run_uv_step(
+        offline.index_first(  # the index's newest versions; the cache when it is unreachable
+            run_uv_step,
             ["pip", "install", "--python", app.python, "-r", path.name, "-c", constraints],
             console,
             f"installing {path}",

@@ -35,13 +35,23 @@ class _Server(http.server.ThreadingHTTPServer):
     def __init__(self, address, handler, stop: threading.Event):
         self.stop_event = stop
         self.connected = threading.Event()  # set by the hanging handler for each client
+        self.requests = 0  # every request any handler saw (to prove a start used no index)
+        self._count_lock = threading.Lock()
         super().__init__(address, handler)
+
+    def count_request(self) -> None:
+        with self._count_lock:
+            self.requests += 1
 
     def handle_error(self, request, client_address):
         pass  # a client that hangs up early (uv giving up) is expected, not news
 
 
 class _FolderHandler(http.server.SimpleHTTPRequestHandler):
+    def parse_request(self):
+        self.server.count_request()
+        return super().parse_request()
+
     def log_message(self, format, *args):  # quiet: the tests read uv's output, not ours
         pass
 
@@ -102,6 +112,11 @@ class IndexServer:
     @property
     def port(self) -> int:
         return self._server.server_address[1]
+
+    @property
+    def requests(self) -> int:
+        """How many HTTP requests the server has answered so far."""
+        return self._server.requests
 
     @property
     def url(self) -> str:
