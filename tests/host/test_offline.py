@@ -24,6 +24,7 @@ from tests.host.conftest import (
     locked_project,
     write_requirements,
 )
+from tests.conftest import make_app_venv
 from tests.support import packages
 from tests.support.index_server import IndexServer, free_port
 
@@ -35,8 +36,15 @@ def counting_index(layout, tmp_path):
     """The test wheels as a PEP 503 index over HTTP; `.requests` counts what it was asked."""
     folder = tmp_path / "index"
     packages.write_simple_index(layout.wheels, folder)
-    with IndexServer("serve", root=folder, lifetime=120) as server:
+    # no-cache: uv asks again on each start, as it does once PyPI's 10-minute pages expire
+    with IndexServer("serve", root=folder, lifetime=120, cache_control="no-cache") as server:
         yield server
+
+
+def new_container(layout, env) -> None:
+    """The image's own venv again (hassette only), as a new container on the same cache has."""
+    shutil.rmtree(layout.venv)
+    make_app_venv(layout.venv, layout.wheels, env)
 
 
 def refused() -> dict[str, str | None]:
@@ -58,7 +66,7 @@ def real_uv(args, cache, extra=None) -> tuple[int, str]:
 
 def test_real_uv_offline_cache_miss_names_the_package(layout, tmp_path):
     code, output = real_uv(
-        ["pip", "install", "--offline", "--python", layout.venv / "bin" / "python", "tinydep"],
+        ["pip", "install", "--offline", "--python", layout.venv / "bin" / "python", "applibc"],
         tmp_path / "empty cache",
         {"UV_INDEX_URL": "http://127.0.0.1:9/simple"},
     )
@@ -67,28 +75,28 @@ def test_real_uv_offline_cache_miss_names_the_package(layout, tmp_path):
 
     assert code == offline.CACHE_MISS_EXIT, output
     assert missed.is_miss, output
-    assert missed.packages == ["tinydep"]
+    assert missed.packages == ["applibc"]
 
 
 def test_real_uv_offline_miss_of_a_wheel_file_names_its_project(layout, counting_index, tmp_path):
     cache = tmp_path / "cache"
     python = layout.venv / "bin" / "python"
     online = {"UV_INDEX_URL": f"{counting_index.url}/simple"}
-    assert real_uv(["pip", "install", "--dry-run", "--python", python, "tinydep==1.0"], cache, online)[0] == 0
+    assert real_uv(["pip", "install", "--dry-run", "--python", python, "applibc==1.0"], cache, online)[0] == 0
     # the index page is cached, the wheel was never fetched (a dry run only resolves)
 
     code, output = real_uv(
-        ["pip", "install", "--offline", "--python", python, "tinydep==1.0"], cache, online
+        ["pip", "install", "--offline", "--python", python, "applibc==1.0"], cache, online
     )
 
     assert code == offline.CACHE_MISS_EXIT, output
-    assert offline.classify_offline(output, code).packages == ["tinydep"], output
+    assert offline.classify_offline(output, code).packages == ["applibc"], output
 
 
 def test_real_uv_conflict_offline_is_not_a_cache_miss(layout, tmp_path):
     code, output = real_uv(
         ["pip", "install", "--offline", "--python", layout.venv / "bin" / "python",
-         "--find-links", layout.wheels, "tinydep==1.0", "tinydep==2.0"],
+         "--find-links", layout.wheels, "applibb==1.0", "applibb==2.0"],
         tmp_path / "cache",
     )
 
@@ -99,7 +107,7 @@ def test_real_uv_conflict_offline_is_not_a_cache_miss(layout, tmp_path):
 @pytest.mark.parametrize("url", ["http://127.0.0.1:{port}/simple", "http://no-such-host.invalid/simple"])
 def test_real_uv_network_failures_are_network_errors(layout, tmp_path, url):
     code, output = real_uv(
-        ["pip", "install", "--python", layout.venv / "bin" / "python", "tinydep"],
+        ["pip", "install", "--python", layout.venv / "bin" / "python", "applibc"],
         tmp_path / "cache",
         {"UV_INDEX_URL": url.format(port=free_port())},
     )
@@ -111,7 +119,7 @@ def test_real_uv_network_failures_are_network_errors(layout, tmp_path, url):
 
 def test_real_uv_certificate_or_500_is_not_a_network_error(layout, tmp_path, error_index):
     code, output = real_uv(
-        ["pip", "install", "--python", layout.venv / "bin" / "python", "tinydep"],
+        ["pip", "install", "--python", layout.venv / "bin" / "python", "applibc"],
         tmp_path / "cache",
         {"UV_INDEX_URL": f"{error_index.url}/simple"},
     )
@@ -131,8 +139,9 @@ def test_locked_recreate_on_a_warm_cache_asks_the_index_nothing(
     assert_ok(layout.run("boot", env=index))
     assert counting_index.requests > 0  # the first start did fetch from it
     before = counting_index.requests
+    new_container(layout, fixture_uv_env)
 
-    result = layout.run("boot", env=index | FORCE)
+    result = layout.run("boot", env=index)
 
     assert_ok(result)
     assert counting_index.requests == before, result.stdout
@@ -144,12 +153,10 @@ def test_locked_recreate_on_a_warm_cache_asks_the_index_nothing(
 def test_locked_recreate_with_the_index_unreachable(layout, installed, fixture_uv_env, counting_index):
     locked_project(layout, fixture_uv_env)
     assert_ok(layout.run("boot", env=from_index(f"{counting_index.url}/simple")))
-    shutil.rmtree(layout.venv / "lib")  # a new container: its venv has none of them
-    from tests.conftest import make_app_venv
+    new_container(layout, fixture_uv_env)
+    counting_index.stop()  # the same index address, now refusing: uv's cache is per index
 
-    make_app_venv(layout.venv, layout.wheels, fixture_uv_env)
-
-    result = layout.run("boot", env=refused() | FORCE)
+    result = layout.run("boot", env=from_index(f"{counting_index.url}/simple"))
 
     assert_ok(result)
     assert installed()["appliba"] == "1.0"
@@ -159,41 +166,43 @@ def test_locked_recreate_with_the_index_unreachable(layout, installed, fixture_u
 def test_locked_step_goes_online_only_for_what_the_cache_lacks(
     layout, installed, fixture_uv_env, counting_index
 ):
-    locked_project(layout, fixture_uv_env, dependencies=("tinydep==1.0",))
+    locked_project(layout, fixture_uv_env, dependencies=("applibc==1.0",))
 
     result = layout.run("boot", env=from_index(f"{counting_index.url}/simple"))
 
     assert_ok(result)
-    assert "not all in the local cache (tinydep): using the index" in result.stdout
-    assert installed()["tinydep"] == "1.0"
+    assert "not all in the local cache (applibc): using the index" in result.stdout
+    assert installed()["applibc"] == "1.0"
 
 
 # --- boot: requirements files online first, the cache on a network failure
 
 
 def test_requirements_recreate_with_the_index_unreachable_uses_the_cache(
-    layout, installed, counting_index
+    layout, installed, counting_index, fixture_uv_env
 ):
-    write_requirements(layout.apps_dir, "tinydep==1.0", "appliba>=1")
+    write_requirements(layout.apps_dir, "applibc==1.0", "appliba>=1")
     assert_ok(layout.run("boot", env=ON | from_index(f"{counting_index.url}/simple")))
-
-    result = layout.run("boot", env=ON | refused() | FORCE)
-
-    assert_ok(result)
-    assert offline.FROM_CACHE_LINE in result.stdout.splitlines()[-20:] or any(
-        line.endswith(offline.FROM_CACHE_LINE) for line in result.stdout.splitlines()
-    ), result.stdout
-    assert installed()["tinydep"] == "1.0"
-    assert installed()["appliba"] == "1.0"
-
-
-def test_requirements_online_resolve_the_index_as_before(layout, installed, counting_index):
-    write_requirements(layout.apps_dir, "tinydep>=1")
+    new_container(layout, fixture_uv_env)
+    counting_index.stop()  # the same index address, now refusing: uv's cache is per index
 
     result = layout.run("boot", env=ON | from_index(f"{counting_index.url}/simple"))
 
     assert_ok(result)
-    assert installed()["tinydep"] == "2.0"  # the index's newest, not a cached older one
+    assert any(line.endswith(f"] {offline.FROM_CACHE_LINE}") for line in result.lines), (
+        result.stdout
+    )
+    assert installed()["applibc"] == "1.0"
+    assert installed()["appliba"] == "1.0"
+
+
+def test_requirements_online_resolve_the_index_as_before(layout, installed, counting_index):
+    write_requirements(layout.apps_dir, "applibb>=1")
+
+    result = layout.run("boot", env=ON | from_index(f"{counting_index.url}/simple"))
+
+    assert_ok(result)
+    assert installed()["applibb"] == "2.0"  # the index's newest, not a cached older one
     assert offline.FROM_CACHE_LINE not in result.stdout
 
 
@@ -202,8 +211,9 @@ def test_a_package_neither_index_nor_cache_has_is_named(layout, installed, count
     assert_ok(layout.run("boot", env=ON | from_index(f"{counting_index.url}/simple")))
     write_requirements(layout.apps_dir, "tinydep==1.0", "applibc")
     before = installed()
+    counting_index.stop()
 
-    result = layout.run("boot", env=ON | refused())
+    result = layout.run("boot", env=ON | from_index(f"{counting_index.url}/simple"))
 
     assert_failed(result, "PACKAGE INDEX UNREACHABLE", 5)
     assert "lacks applibc too" in result.stdout, result.stdout
