@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, integrity, state, steps, uv
+from hassette_tasks import environment, integrity, last_good, state, steps, uv
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -103,6 +103,11 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     # repairs first if the previous start was killed mid-install; marks this install (the
     # exact step may uninstall even when nothing installs: it is marked too)
     guard = integrity.InstallGuard(app, console, installing=plan.exact)
+    # a network failure while installing a change may start on the venv as it is (read
+    # before the record is forgotten)
+    fallback = last_good.LastGood(
+        settings.venv, guard, console, lambda note: steps.hand_off(settings, console, args, note)
+    )
     if plan.exact:  # always when anything installs; never on a warm restart
         from hassette_tasks import exact  # imported only here: warm restarts never pay for it
 
@@ -118,7 +123,7 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         if plan.up_to_date.get("project"):
             console.line("project install: up to date (nothing changed since the last install)")
         else:
-            locked = steps.install_locked(settings, console, app)
+            locked = fallback.run("the project", steps.install_locked, settings, console, app)
             installed = True
     elif plan.project is ProjectKind.UNLOCKED:
         console.line(
@@ -142,7 +147,9 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
                 "unchanged since the last install)"
             )
         else:
-            steps.install_requirements(settings, console, app, discovery)
+            fallback.run(
+                "the requirements", steps.install_requirements, settings, console, app, discovery
+            )
             installed = installed or bool(discovery.files)
     # --- exact, repair's put-back, check and record
     if plan.exact:

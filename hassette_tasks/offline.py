@@ -187,16 +187,26 @@ def index_first(
     raise name_missing(failure, missed) from None
 
 
+class NetworkFailure(StartupError):
+    """The index was unreachable and the cache lacked MISSING: only the network can help."""
+
+    missing: list[str]
+
+    def __init__(self, error: StartupError, missing: list[str]):
+        names = ", ".join(missing)
+        super().__init__(
+            error.failure,
+            f"{error.what} The local uv cache lacks {names} too, so it cannot be installed "
+            "offline either.",
+            f"The network is needed once for {names}: start once with the package index "
+            f"reachable, and later starts install it from the cache. {error.todo}",
+            error.output,
+        )
+        self.missing = missing
+
+
 def name_missing(error: StartupError, missed: CacheMiss) -> StartupError:
     """The online failure, with boot's own words on what the cache lacks when it was offline."""
     if not missed.is_miss or not is_network_error(error):
         return error
-    names = ", ".join(missed.packages)
-    return StartupError(
-        error.failure,
-        f"{error.what} The local uv cache lacks {names} too, so it cannot be installed "
-        "offline either.",
-        f"The network is needed once for {names}: start once with the package index "
-        f"reachable, and later starts install it from the cache. {error.todo}",
-        error.output,
-    )
+    return NetworkFailure(error, missed.packages)

@@ -206,9 +206,12 @@ def test_requirements_online_resolve_the_index_as_before(layout, installed, coun
     assert offline.FROM_CACHE_LINE not in result.stdout
 
 
-def test_a_package_neither_index_nor_cache_has_is_named(layout, installed, counting_index):
+def test_a_package_neither_index_nor_cache_has_is_named(
+    layout, installed, counting_index, fixture_uv_env
+):
     write_requirements(layout.apps_dir, "tinydep==1.0")
     assert_ok(layout.run("boot", env=ON | from_index(f"{counting_index.url}/simple")))
+    new_container(layout, fixture_uv_env)  # no earlier successful start: no last good venv
     write_requirements(layout.apps_dir, "tinydep==1.0", "applibc")
     before = installed()
     counting_index.stop()
