@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hassette_tasks import environment, integrity, last_good, state, steps, uv
+from hassette_tasks import environment, integrity, last_good, offline, state, steps, uv
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.errors import StartupError
@@ -229,6 +229,9 @@ def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]
         "plan: environment check: "
         + ("would run uv pip check" if plan.installs else "skipped (nothing to install)")
     )
+    last = state.record_path(settings.venv).is_file() and not integrity.interrupted(settings.venv)
+    for line in offline.plan_lines(plan.installs, offline.cache_possible(), last):
+        say(f"plan: network: {line}")
     prune = "would run alongside hassette" if settings.prune_cache else "disabled"
     say(f"plan: uv cache prune: {prune}")
     command = hassette_run_line(str(settings.venv / "bin" / "hassette"), args)

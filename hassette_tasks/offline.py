@@ -210,3 +210,37 @@ def name_missing(error: StartupError, missed: CacheMiss) -> StartupError:
     if not missed.is_miss or not is_network_error(error):
         return error
     return NetworkFailure(error, missed.packages)
+
+
+def plan_lines(installs: list[str], cache: bool, last_good: bool) -> list[str]:
+    """What `boot --dry-run` says about the branches a start would take (no uv is run).
+
+    INSTALLS: the steps that would run ("project", "requirements"); CACHE: cache_possible();
+    LAST_GOOD: a record of an earlier successful start is in the venv.
+    """
+    if not installs:
+        return ["no install runs: no uv call, no index, no cache"]
+    lines = []
+    if "project" in installs:
+        lines.append(
+            "project: from the local uv cache first (offline), the index only for what "
+            "the cache lacks"
+            if cache
+            else "project: from the index (no usable local uv cache)"
+        )
+    if "requirements" in installs:
+        lines.append(
+            "requirements: resolved against the index; from the local uv cache if the index "
+            "is unreachable"
+            if cache
+            else "requirements: from the index (no usable local uv cache)"
+        )
+    lines.append(
+        "if the index is unreachable and the cache lacks a package: "
+        + (
+            "start on the last good environment (the venv as the last successful start left it)"
+            if last_good
+            else "fail (no earlier successful start: no last good environment)"
+        )
+    )
+    return lines

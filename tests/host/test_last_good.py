@@ -83,3 +83,23 @@ def test_a_start_that_never_succeeded_has_no_last_good_venv(layout, installed, i
     assert_failed(result, "PACKAGE INDEX UNREACHABLE", 5)
     assert "The network is needed once for appliba" in result.stdout
     assert last_good.TITLE not in result.stdout
+
+
+def test_dry_run_names_the_branches_without_running_uv(layout, installed, index_folder, uv_calls):
+    with serve(index_folder) as server:
+        env = ON | from_index(f"{server.url}/simple")
+        write_requirements(layout.apps_dir, "applibc==1.0")
+        first = layout.run("boot", "--dry-run", env=env)
+        assert uv_calls() == [], "a dry run ran uv"
+        assert_ok(layout.run("boot", env=env))
+        uv_calls()
+        write_requirements(layout.apps_dir, "applibc==1.0", "appliba")
+
+        second = layout.run("boot", "--dry-run", env=env)
+
+    assert uv_calls() == [], "a dry run ran uv"
+    assert "plan: network: requirements: resolved against the index; from the local uv cache" in (
+        first.stdout
+    ), first.stdout
+    assert "fail (no earlier successful start: no last good environment)" in first.stdout
+    assert "start on the last good environment" in second.stdout, second.stdout
