@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hassette_tasks import environment, integrity, last_good, offline, state, steps, uv
@@ -79,8 +80,15 @@ def announce_settings(settings: Settings, console: Console) -> None:
         console.warn(warning)
 
 
-def run(settings: Settings, console: Console, args: list[str], dry_run: bool = False) -> Plan:
-    """Follow the flowchart; returns only for a dry run (otherwise exec or raise)."""
+def run(
+    settings: Settings,
+    console: Console,
+    args: list[str],
+    dry_run: bool = False,
+    hand_off: Callable[..., None] = steps.hand_off,
+) -> Plan:
+    """Follow the flowchart; returns only for a dry run or when HAND_OFF returns (bake),
+    otherwise exec or raise."""
     # the time on this line is what starting Python and importing invoke cost
     console.line("boot: starting")
     announce_settings(settings, console)
@@ -106,7 +114,7 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
     # a network failure while installing a change may start on the venv as it is (read
     # before the record is forgotten)
     fallback = last_good.LastGood(
-        settings.venv, guard, console, lambda note: steps.hand_off(settings, console, args, note)
+        settings.venv, guard, console, lambda note: hand_off(settings, console, args, note)
     )
     if plan.exact:  # always when anything installs; never on a warm restart
         from hassette_tasks import exact  # imported only here: warm restarts never pay for it
@@ -176,7 +184,8 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         steps.prune_alongside(console)
     else:
         console.line("uv cache prune: disabled")
-    steps.hand_off(settings, console, args)
+    hand_off(settings, console, args)
+    return plan
 
 
 def print_plan(settings: Settings, console: Console, plan: Plan, args: list[str]) -> None:
