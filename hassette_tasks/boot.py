@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from hassette_tasks import environment, integrity, last_good, offline, state, steps, uv
 from hassette_tasks.console import Console, hassette_run_line
@@ -112,9 +113,12 @@ def run(
     # exact step may uninstall even when nothing installs: it is marked too)
     guard = integrity.InstallGuard(app, console, installing=plan.exact)
     # a network failure while installing a change may start on the venv as it is (read
-    # before the record is forgotten)
+    # before the record is forgotten); not for a bake (its HAND_OFF does not start hassette)
     fallback = last_good.LastGood(
-        settings.venv, guard, console, lambda note: hand_off(settings, console, args, note)
+        settings.venv,
+        guard,
+        console,
+        partial(steps.hand_off, settings, console, args) if hand_off is steps.hand_off else None,
     )
     if plan.exact:  # always when anything installs; never on a warm restart
         from hassette_tasks import exact  # imported only here: warm restarts never pay for it

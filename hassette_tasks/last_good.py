@@ -34,12 +34,12 @@ class LastGood:
         venv: Path,
         guard: integrity.InstallGuard,
         console: Console,
-        start: Callable[[str], NoReturn],
+        start: Callable[[str], NoReturn] | None,
     ):
         self.venv = venv
         self.guard = guard
         self.console = console
-        self.start = start  # steps.hand_off with the note, bound by boot
+        self.start = start  # steps.hand_off with the note, bound by boot; None: never used
         self.record: bytes | None = None
         # only a start that installs reads the record (a warm restart pays nothing); an
         # interrupted install (repaired) leaves no last good environment
@@ -59,7 +59,7 @@ class LastGood:
             self.use(self.console, step, error)
 
     def applies(self, error: StartupError) -> bool:
-        if self.record is None or not offline.is_network_error(error):
+        if self.start is None or self.record is None or not offline.is_network_error(error):
             return False
         return not integrity.changed_since(self.guard.app.site_packages, self.guard.before)
 
@@ -79,6 +79,7 @@ class LastGood:
             ],
             error.output,
         )
+        assert self.start is not None  # applies() said so
         self.start(HAND_OFF_NOTE)
 
 

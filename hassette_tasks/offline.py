@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -105,10 +105,10 @@ def is_network_error(error: StartupError) -> bool:
 
 def cache_possible(env: dict[str, str] | None = None) -> bool:
     """Can an offline attempt help at all? Not with no cache, or one this user cannot read."""
-    env = os.environ if env is None else env
-    if env.get("UV_NO_CACHE") or env.get(OFFLINE_VARIABLE):
+    values: Mapping[str, str] = os.environ if env is None else env
+    if values.get("UV_NO_CACHE") or values.get(OFFLINE_VARIABLE):
         return False
-    cache = env.get("UV_CACHE_DIR")
+    cache = values.get("UV_CACHE_DIR")
     if cache is None:
         return True  # uv's default place; a missing one is only a miss
     path = Path(cache)

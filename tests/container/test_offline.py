@@ -153,3 +153,57 @@ def test_last_good_environment_when_the_network_is_cut(
 
     assert LAST_GOOD not in back, back
     assert "+ applibc==1.0" in back, back
+
+
+def test_baked_image_starts_warm_read_only_without_network(
+    containers, folders, make_project, index, image
+):
+    context = folders.make("bake context")
+    make_project(context / "project")
+    write(context / "requirements.txt", "tinydep==1.0\n")
+    # the README's recipe, with the tests' index (published on the host) in place of PyPI
+    write(
+        context / "Dockerfile",
+        f"FROM {image}\n"
+        "COPY project /apps\n"
+        "COPY requirements.txt /config/requirements.txt\n"
+        "ENV HASSETTE__INSTALL_DEPS=1\n"
+        f"RUN UV_INDEX_URL={index.host_url} hassette-tasks bake\n",
+    )
+    tag = f"{image.replace(':', '-')}-baked-{secrets.token_hex(3)}"
+    build = docker("build", "--network", "host", "-t", tag, str(context), timeout=600, check=False)
+    try:
+        assert build.exit_code == 0, build.describe()
+        assert "bake: complete" in build.output, build.describe()
+        left = docker(
+            "run",
+            "--rm",
+            "--entrypoint",
+            "sh",
+            tag,
+            "-c",
+            "ls -A /tmp /uv_cache; ls -A /home/hassette/.cache 2>/dev/null; true",
+        ).output.split()
+        started = docker(
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--read-only",
+            "--tmpfs",
+            "/tmp",
+            tag,
+            "--version",
+            check=False,
+            timeout=120,
+        )
+    finally:
+        docker("rmi", "-f", tag, check=False)
+
+    assert [entry for entry in left if not entry.endswith(":")] == [], left
+    assert started.exit_code == 0, started.describe()
+    assert "project install: up to date" in started.output, started.describe()
+    assert "requirements install: up to date (1 file(s)" in started.output
+    assert "Installing requirements" not in started.output
+    assert "exact environment" not in started.output
+    assert "handing off to hassette" in started.output

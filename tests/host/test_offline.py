@@ -16,6 +16,7 @@ import pytest
 from hassette_tasks import offline, steps, uv
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure
+from tests.conftest import make_app_venv
 from tests.host.conftest import (
     ON,
     assert_failed,
@@ -24,7 +25,6 @@ from tests.host.conftest import (
     locked_project,
     write_requirements,
 )
-from tests.conftest import make_app_venv
 from tests.support import packages
 from tests.support.index_server import IndexServer, free_port
 
@@ -82,7 +82,12 @@ def test_real_uv_offline_miss_of_a_wheel_file_names_its_project(layout, counting
     cache = tmp_path / "cache"
     python = layout.venv / "bin" / "python"
     online = {"UV_INDEX_URL": f"{counting_index.url}/simple"}
-    assert real_uv(["pip", "install", "--dry-run", "--python", python, "applibc==1.0"], cache, online)[0] == 0
+    assert (
+        real_uv(["pip", "install", "--dry-run", "--python", python, "applibc==1.0"], cache, online)[
+            0
+        ]
+        == 0
+    )
     # the index page is cached, the wheel was never fetched (a dry run only resolves)
 
     code, output = real_uv(
@@ -95,8 +100,17 @@ def test_real_uv_offline_miss_of_a_wheel_file_names_its_project(layout, counting
 
 def test_real_uv_conflict_offline_is_not_a_cache_miss(layout, tmp_path):
     code, output = real_uv(
-        ["pip", "install", "--offline", "--python", layout.venv / "bin" / "python",
-         "--find-links", layout.wheels, "applibb==1.0", "applibb==2.0"],
+        [
+            "pip",
+            "install",
+            "--offline",
+            "--python",
+            layout.venv / "bin" / "python",
+            "--find-links",
+            layout.wheels,
+            "applibb==1.0",
+            "applibb==2.0",
+        ],
         tmp_path / "cache",
     )
 
@@ -104,7 +118,9 @@ def test_real_uv_conflict_offline_is_not_a_cache_miss(layout, tmp_path):
     assert not offline.classify_offline(output, code).is_miss, output
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:{port}/simple", "http://no-such-host.invalid/simple"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:{port}/simple", "http://no-such-host.invalid/simple"]
+)
 def test_real_uv_network_failures_are_network_errors(layout, tmp_path, url):
     code, output = real_uv(
         ["pip", "install", "--python", layout.venv / "bin" / "python", "applibc"],
@@ -150,7 +166,9 @@ def test_locked_recreate_on_a_warm_cache_asks_the_index_nothing(
     assert installed()["appliba"] == "1.0"
 
 
-def test_locked_recreate_with_the_index_unreachable(layout, installed, fixture_uv_env, counting_index):
+def test_locked_recreate_with_the_index_unreachable(
+    layout, installed, fixture_uv_env, counting_index
+):
     locked_project(layout, fixture_uv_env)
     assert_ok(layout.run("boot", env=from_index(f"{counting_index.url}/simple")))
     new_container(layout, fixture_uv_env)
@@ -226,7 +244,9 @@ def test_a_package_neither_index_nor_cache_has_is_named(
 
 
 @pytest.mark.parametrize("cache", ["missing", "unreadable"])
-def test_an_unusable_cache_degrades_to_online(layout, installed, fixture_uv_env, counting_index, cache):
+def test_an_unusable_cache_degrades_to_online(
+    layout, installed, fixture_uv_env, counting_index, cache
+):
     locked_project(layout, fixture_uv_env)
     folder = layout.root / "no cache here"
     if cache == "unreadable":
