@@ -200,7 +200,10 @@ def test_requirements_recreate_with_the_index_unreachable_uses_the_cache(
     layout, installed, counting_index, fixture_uv_env
 ):
     write_requirements(layout.apps_dir, "applibc==1.0", "appliba>=1")
-    assert_ok(layout.run("boot", env=ON | from_index(f"{counting_index.url}/simple")))
+    first = layout.run("boot", env=ON | from_index(f"{counting_index.url}/simple"))
+    assert_ok(first)
+    # the default prune ran (and finished) after it: it must keep what an offline start needs
+    assert "uv cache prune: complete" in first.stdout, first.stdout
     new_container(layout, fixture_uv_env)
     counting_index.stop()  # the same index address, now refusing: uv's cache is per index
 
