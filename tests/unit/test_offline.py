@@ -25,9 +25,7 @@ def test_only_exit_code_one_is_a_cache_miss():
 
 
 def test_dry_run_lines_name_each_branch():
-    assert offline.plan_lines([], True, True) == [
-        "no install runs: no uv call, no index, no cache"
-    ]
+    assert offline.plan_lines([], True, True) == ["no install runs: no uv call, no index, no cache"]
     both = offline.plan_lines(["project", "requirements"], True, False)
     assert both[0].startswith("project: from the local uv cache first")
     assert both[1].startswith("requirements: resolved against the index")
