@@ -19,8 +19,15 @@ def announce_settings(settings: Settings, console: Console) -> None:
         console.warn(warning)
 
 
-def run(settings: Settings, console: Console, args: list[str], dry_run: bool = False) -> Inputs:
-    """Follow the flowchart; returns only for a dry run (otherwise exec or raise)."""
+def run(
+    settings: Settings,
+    console: Console,
+    args: list[str],
+    dry_run: bool = False,
+    hand_off: bool = True,
+) -> Inputs:
+    """Follow the flowchart; returns only for a dry run or without HAND_OFF (a bake),
+    otherwise exec or raise."""
     # the time on this line is what starting Python and importing invoke cost
     console.line("boot: starting")
     announce_settings(settings, console)
@@ -35,16 +42,17 @@ def run(settings: Settings, console: Console, args: list[str], dry_run: bool = F
         settings.require_constraints()  # a bad setting stops us before anything installs
     # names hassette would refuse after the hand-off: found now, where halt mode applies
     hassette_settings.check(settings, console)
-    plan = make_plan(settings, args, inputs)
+    plan = make_plan(settings, args, inputs, hand_off=hand_off)
     if dry_run:
         print_plan(console, plan)
         return inputs
-    if inputs.installs or inputs.exact:  # a start that installs answers health checks meanwhile
+    # a start that installs answers health checks meanwhile (a bake has no one to answer)
+    if hand_off and (inputs.installs or inputs.exact):
         health.from_settings(settings.config_dir, console)
     ctx = Context(settings, console, app, args)
     for step in plan:
         step.run(ctx)
-    return inputs  # not reached: the last step hands off
+    return inputs  # only without a hand-off: the last step execs hassette
 
 
 def print_plan(console: Console, plan: list[Step]) -> None:

@@ -47,7 +47,7 @@ def prune_detached() -> None:
     prune(Console(started=started if started == started else None))
 
 
-def hand_off(settings: Settings, console: Console, args: list[str]) -> NoReturn:
+def hand_off(settings: Settings, console: Console, args: list[str], note: str = "") -> NoReturn:
     """Replace this process with `hassette run ARGS` (same PID; its exit code is ours)."""
     program = venv_program(settings.venv, "hassette")
     if not os.access(program, os.X_OK):
@@ -59,6 +59,6 @@ def hand_off(settings: Settings, console: Console, args: list[str]) -> NoReturn:
     env, withheld = hassette_environment(os.environ, settings.apps_dir)
     if withheld:
         console.line(f"hand-off: start-up settings not passed to hassette: {', '.join(withheld)}")
-    console.line(f"handing off to hassette: {hassette_run_line(str(program), args)}")
+    console.line(f"handing off to hassette{note}: {hassette_run_line(str(program), args)}")
     health.close()  # hassette binds the same port
     os.execve(program, [str(program), "run", *args], env)

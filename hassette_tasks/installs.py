@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hassette_tasks import pins, uv, uv_failures, workdir
+from hassette_tasks import offline, pins, uv, uv_failures, workdir
 from hassette_tasks.console import Console
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.environment import AppEnvironment, require_writable
@@ -108,7 +108,8 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
             if line.strip() and not line.lstrip().startswith(("#", "-"))
         )
         console.line(f"project install: installing {count} locked package(s) with constraints")
-        uv_failures.run_step(
+        offline.cache_first(  # the lock pins everything: the cache first, the index if need be
+            uv_failures.run_step,
             ["pip", "install", "--python", app.python, "-r", requirements, "-c", constraints],
             console,
             "installing the locked dependencies",
@@ -144,7 +145,8 @@ def install_requirements(
         console.warn(warning)
     for path in discovery.files:
         console.line(f"Installing requirements from {path} (with constraints)...")
-        uv_failures.run_step(
+        offline.index_first(  # the index's newest versions; the cache when it is unreachable
+            uv_failures.run_step,
             ["pip", "install", "--python", app.python, "-r", path.name, "-c", constraints],
             console,
             f"installing {path}",
@@ -211,7 +213,8 @@ def _install_project_itself(
     else:  # named on the command line: built and reinstalled every time
         args += [copy]
     try:
-        uv_failures.run_step(
+        offline.cache_first(
+            uv_failures.run_step,
             args,
             console,
             "installing the project",

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
-from hassette_tasks import environment, integrity, state, uv
+from hassette_tasks import environment, handoff, integrity, offline, state, uv
 from hassette_tasks.discovery import Discovery, find_requirements
 from hassette_tasks.project import ProjectKind, kind
 from hassette_tasks.sequence import installing
@@ -99,10 +100,11 @@ class GuardedInstalls:
     """The installs, inside the guarded install sequence (sequence.installing): the record,
     the project, requirements files, the exact environment and the environment check."""
 
-    def __init__(self, settings: Settings, inputs: Inputs, steps: list[Step]):
+    def __init__(self, settings: Settings, inputs: Inputs, steps: list[Step], hands_off: bool):
         self.settings = settings
         self.inputs = inputs
         self.steps = steps
+        self.hands_off = hands_off  # False for a bake: no last good environment to start on
 
     def describe(self) -> list[str]:
         inputs = self.inputs
@@ -115,7 +117,11 @@ class GuardedInstalls:
             lines += step.describe()
         lines += [f"exact environment: {line}" for line in self._exact_lines()]
         check = "would run uv pip check" if inputs.installs else "skipped (nothing to install)"
-        return [*lines, f"environment check: {check}"]
+        lines.append(f"environment check: {check}")
+        venv = self.settings.venv
+        last = state.record_path(venv).is_file() and not integrity.interrupted(venv)
+        network = offline.plan_lines(inputs.installs, offline.cache_possible(), last)
+        return lines + [f"network: {line}" for line in network]
 
     def _exact_lines(self) -> list[str]:
         inputs = self.inputs
@@ -134,18 +140,28 @@ class GuardedInstalls:
         record = inputs.fingerprints if inputs.exact else None
         # exact: always when anything installs; never on a warm restart
         mark = inputs.exact
+        start = partial(handoff.hand_off, ctx.settings, ctx.console, ctx.args)
         with installing(
-            ctx.settings, ctx.console, ctx.app, mark=mark, exact=mark, record=record
+            ctx.settings,
+            ctx.console,
+            ctx.app,
+            mark=mark,
+            exact=mark,
+            record=record,
+            start_on_last_good=start if self.hands_off else None,
         ) as ctx.installs:
             for step in self.steps:
                 step.run(ctx)
 
 
 def make_plan(
-    settings: Settings, args: Sequence[str] = (), inputs: Inputs | None = None
+    settings: Settings,
+    args: Sequence[str] = (),
+    inputs: Inputs | None = None,
+    hand_off: bool = True,
 ) -> list[Step]:
     """The steps this start takes, in order. ARGS: hassette's (after `--`); INPUTS: from
-    `inspect`, when already known."""
+    `inspect`, when already known; HAND_OFF: False for a bake (installs, no hassette)."""
     inputs = inputs or inspect(settings)
     installs: list[Step] = [
         ProjectInstall(settings, inputs.project, inputs.up_to_date.get("project", False)),
@@ -153,8 +169,5 @@ def make_plan(
             settings, inputs.discovery, inputs.up_to_date.get("requirements", False)
         ),
     ]
-    return [
-        GuardedInstalls(settings, inputs, installs),
-        Prune(settings),
-        HandOff(settings, list(args)),
-    ]
+    steps: list[Step] = [GuardedInstalls(settings, inputs, installs, hand_off), Prune(settings)]
+    return [*steps, HandOff(settings, list(args))] if hand_off else steps

@@ -12,19 +12,22 @@ repairs, and no record claims an install that did not finish.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from hassette_tasks import health, integrity, state
 from hassette_tasks.console import Console
 from hassette_tasks.environment import AppEnvironment
+from hassette_tasks.last_good import LastGood
 from hassette_tasks.settings import Settings
 
 if TYPE_CHECKING:
     from hassette_tasks.wanted import Roots
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,6 +37,14 @@ class Installs:
     installed: bool = False  # anything installed (the environment check runs then)
     locked: Roots | None = None  # what the lock asked for (the exact environment keeps it)
     files: list[Path] = field(default_factory=list)  # the requirements files of this start
+    # boot's: a network failure while installing a change may start on the last good venv
+    fallback: LastGood | None = None
+
+    def attempt(self, step: str, install: Callable[..., T], *args: object) -> T:
+        """INSTALL(*ARGS), through the last good environment's fallback when there is one."""
+        if self.fallback is None:
+            return install(*args)
+        return self.fallback.run(step, install, *args)
 
 
 @contextmanager
@@ -45,18 +56,23 @@ def installing(
     mark: bool,
     exact: bool = False,
     record: dict[str, str] | None = None,
+    start_on_last_good: Callable[[str], NoReturn] | None = None,
 ) -> Iterator[Installs]:
     """MARK: this start installs (or may uninstall): set the marker and record the baseline.
     EXACT: make the venv exact after the installs (boot only). RECORD: the warm-restart
-    record to write once everything succeeded (boot only; forgotten before installing)."""
+    record to write once everything succeeded (boot only; forgotten before installing).
+    START_ON_LAST_GOOD: boot's hand-off (with a note), for a change the network cannot bring
+    (last_good.py); None: a failure stays a failure."""
     guard = integrity.InstallGuard(app, console, installing=mark)
     if mark:
         from hassette_tasks import baseline  # imported only here: warm restarts never pay
 
         baseline.ensure_baseline(app, console)  # the venv's own packages, before any install
+    done = Installs()
+    if start_on_last_good is not None:  # reads the record: before it is forgotten
+        done.fallback = LastGood(settings.venv, guard, console, start_on_last_good)
     if record is not None:
         _forget_record(settings, console)
-    done = Installs()
     yield done
     if exact:
         from hassette_tasks import exact as exact_environment

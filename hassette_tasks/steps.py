@@ -80,7 +80,9 @@ class ProjectInstall:
             ctx.console.line("project install: up to date (nothing changed since the last install)")
         elif self.project.locked:
             health.phase("installing the locked project")
-            ctx.installs.locked = installs.install_locked(self.settings, ctx.console, ctx.app)
+            ctx.installs.locked = ctx.installs.attempt(
+                "the project", installs.install_locked, self.settings, ctx.console, ctx.app
+            )
             ctx.installs.installed = True
         elif self.project is ProjectKind.UNLOCKED:
             ctx.console.line(
@@ -133,7 +135,14 @@ class RequirementsInstall:
             )
         else:
             health.phase("installing requirements")
-            installs.install_requirements(self.settings, console, ctx.app, discovery)
+            ctx.installs.attempt(
+                "the requirements",
+                installs.install_requirements,
+                self.settings,
+                console,
+                ctx.app,
+                discovery,
+            )
             ctx.installs.installed = ctx.installs.installed or bool(discovery.files)
         ctx.installs.files = discovery.files
 

@@ -264,6 +264,18 @@ def boot(
     _run(body, halt_on_failure=not dry_run)
 
 
+@task()
+def bake(c: Context) -> None:
+    """(image builds) Install as boot would and write the warm-restart record; no hassette.
+
+    Settings come from the environment (HASSETTE__*, as a container's would), so the baked
+    record matches what a container of the image sees.
+    """
+    from hassette_tasks import bake as baking
+
+    _run(lambda console: baking.run(_settings(), console))
+
+
 @task(help=_help("venv", output="write the constraints to this file (stdout without it)"))
 def constraints(c: Context, venv: str | None = None, output: str | None = None) -> None:
     """Write constraints from the installed hassette's declared dependency ranges."""

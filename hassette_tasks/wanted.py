@@ -44,6 +44,8 @@ class Roots:
 
 
 _OPTION_TAIL = re.compile(r"\s+--?[A-Za-z].*$")
+# a project name as PEP 508 allows it
+_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.I)
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9_.\-]+)")
 _OPTION_WITH_VALUE = re.compile(r"^(-r|--requirement|-c|--constraint|-e|--editable)(=|\s+|$)(.*)$")
 
@@ -106,7 +108,7 @@ def roots_from_text(text: str, base: Path, seen: set[Path] | None = None) -> Roo
 
 def _add_target(roots: Roots, target: str, base: Path) -> None:
     name, url = _name_of_target(target.strip(), base)
-    if name:
+    if name and _VALID_NAME.match(name):  # a pyproject, an #egg= or a file name may say anything
         roots.add(Roots.named(name))
     else:
         roots.urls.append(url)  # told apart later by the installed packages' direct_url.json

@@ -8,7 +8,9 @@ Medians over repeated starts, per scenario:
 
 Scenarios: nothing to install; warm restarts of one container (requirements, a locked
 project); a forced install in the same container; a new container on a warm uv cache
-volume (an image update or a compose recreate); a new container on an empty cache.
+volume (an image update or a compose recreate); the same with `--network none` (a
+recreate while the internet is down: an image that cannot start so is reported as
+failed, not timed); a new container on an empty cache.
 
 For the starts that install, a second series runs uv through a timing wrapper (bash,
 `$EPOCHREALTIME` around the real uv, no fork of its own) and splits each step of the log
@@ -78,6 +80,8 @@ class Scenario:
     fresh: bool = False  # a new container for every start
     shared_cache: bool = False  # with fresh: one uv cache volume for all of them
     needs_index: bool = False
+    offline: bool = False  # with fresh: `--network none` (the index exists, unreachable)
+    failed: int = 0  # starts that did not hand off (an offline start of an older image)
     breakdown: bool = False  # also run through the uv timing wrapper
     handoff_ms: list[int] = field(default_factory=list)
     own_ms: list[int] = field(default_factory=list)  # boot's own work: start line to hand-off
@@ -141,11 +145,14 @@ def first(found: list[tuple[int, str]], prefix: str) -> int | None:
     return next((ms for ms, text in found if text.startswith(prefix)), None)
 
 
-def timed_start(command: list[str]) -> tuple[dict, str]:
+def timed_start(command: list[str], may_fail: bool = False) -> tuple[dict, str]:
     """Run a docker command that starts a container: hand-off ms and boot's own ms from the
-    log, and the wall time of the whole start; and the log."""
+    log, and the wall time of the whole start; and the log. With MAY_FAIL a failed start
+    gives an empty dict instead of ending the benchmark."""
     started = time.monotonic()
     run = dockerrun.run_docker(*command, timeout=600)
+    if run.exit_code != 0 and may_fail:
+        return {}, run.output
     if run.exit_code != 0:
         sys.exit(f"start failed:\n{run.describe()}")
     output = run.output
@@ -161,14 +168,16 @@ def step_breakdown(output: str, uv_times: Path) -> dict[str, dict[str, float]]:
     """Each step's time in the log, and for the uv steps uv's own time (from the wrapper's
     records) and boot's time around it (the difference)."""
     found = phases(output)
-    records = []
+    own: dict[str, float] = {}
     for line in uv_times.read_text().splitlines() if uv_times.exists() else []:
         start, end, command = line.split(" ", 2)
-        if not command.startswith("cache"):  # the prune runs after the hand-off
-            records.append((float(end) - float(start)) * 1000)
-    if len(records) != len(UV_STEPS):
-        sys.exit(f"expected {len(UV_STEPS)} uv calls, the wrapper saw {len(records)}:\n{output}")
-    own = dict(zip(UV_STEPS, records, strict=True))
+        step = uv_step(command)
+        if step is None:  # the prune runs after the hand-off
+            continue
+        # a locked step may run uv twice: from the cache first, then from the index
+        own[step] = own.get(step, 0.0) + (float(end) - float(start)) * 1000
+    if set(own) != set(UV_STEPS):
+        sys.exit(f"expected uv calls for {UV_STEPS}, the wrapper saw {sorted(own)}:\n{output}")
     steps = {}
     for name, begins, ends in STEPS:
         start, end = first(found, begins), first(found, ends)
@@ -180,6 +189,17 @@ def step_breakdown(output: str, uv_times: Path) -> dict[str, dict[str, float]]:
             step["boot"] = round(end - start - own[name], 1)
         steps[name] = step
     return steps
+
+
+def uv_step(command: str) -> str | None:
+    """Which step of UV_STEPS a uv command line (as the wrapper logged it) belongs to."""
+    if command.startswith("export"):
+        return "uv export"
+    if command.startswith("pip check"):
+        return "pip check"
+    if command.startswith("pip install"):
+        return "project" if "--no-deps" in command.split() else "locked deps"
+    return None
 
 
 def make_inputs(work: Path, backends: Path | None) -> tuple[Path, Path, Path]:
@@ -318,6 +338,14 @@ def main() -> int:
             breakdown=True,
         ),
         Scenario(
+            "offline-recreate",
+            "new container, same cache volume, --network none",
+            mounts=[project_mount],
+            fresh=True,
+            shared_cache=True,
+            offline=True,
+        ),
+        Scenario(
             "cold",
             "new container, empty cache",
             mounts=[project_mount],
@@ -363,7 +391,8 @@ def main() -> int:
         def run_args(
             scenario: Scenario, timed: str | None = None, hassette: list[str] | None = None
         ) -> list[str]:
-            args = ["--network", network, "-e", f"UV_INDEX_URL={INDEX_URL}"]
+            chosen = "none" if scenario.offline else network
+            args = ["--network", chosen, "-e", f"UV_INDEX_URL={INDEX_URL}"]
             for key, value in scenario.env.items():
                 args += ["-e", f"{key}={value}"]
             for mount in scenario.mounts:
@@ -395,7 +424,7 @@ def main() -> int:
             times.unlink(missing_ok=True)
             if scenario.fresh:
                 args = run_args(scenario, record if timed else None)
-                return (*timed_start(["run", "--rm", *args]), times)
+                return (*timed_start(["run", "--rm", *args], may_fail=scenario.offline), times)
             name = f"{tag}-{scenario.name}{'-timed' if timed else ''}"
             if name not in containers:
                 docker("create", "--name", name, *run_args(scenario, record if timed else None))
@@ -411,9 +440,13 @@ def main() -> int:
             print(f"[bench] {scenario.description}", flush=True)
             if not scenario.fresh:
                 scenario.first_start = start(scenario)[0]
-            if scenario.needs_index:
+            if scenario.needs_index or scenario.offline:
                 for _ in range(options.runs):
-                    scenario.add(start(scenario)[0])
+                    result = start(scenario)[0]
+                    if result:
+                        scenario.add(result)
+                    else:
+                        scenario.failed += 1
             if scenario.breakdown:
                 if not scenario.fresh:
                     start(scenario, timed=True)  # its own container's first start
@@ -447,7 +480,7 @@ def main() -> int:
         print("[bench] stopping the index: warm restarts must not need it", flush=True)
         docker("rm", "-f", index)
         for scenario in scenarios:
-            if scenario.fresh or scenario.needs_index:
+            if scenario.fresh or scenario.needs_index or scenario.offline:
                 continue
             for _ in range(options.runs):
                 scenario.add(start(scenario)[0])
@@ -486,9 +519,13 @@ def report(options, scenarios: list[Scenario], lives: list[Live], discovery: dic
     print("hand-off: ms from process start; boot's own: from `boot: starting` to hand-off")
     print(f"{'scenario':<46} {'hand-off':>10} {'boot own':>10} {'whole start':>12}")
     for scenario in scenarios:
+        if not scenario.handoff_ms:
+            print(f"{scenario.description:<46} did not start ({scenario.failed} failed)")
+            continue
         print(
             f"{scenario.description:<46} {median(scenario.handoff_ms):>7} ms "
             f"{median(scenario.own_ms):>7} ms {median(scenario.whole_ms):>9} ms"
+            + (f"  ({scenario.failed} failed)" if scenario.failed else "")
         )
     print()
     print("install steps through the uv timing wrapper (ms, medians): log / uv's own / boot's")

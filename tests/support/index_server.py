@@ -35,13 +35,29 @@ class _Server(http.server.ThreadingHTTPServer):
     def __init__(self, address, handler, stop: threading.Event):
         self.stop_event = stop
         self.connected = threading.Event()  # set by the hanging handler for each client
+        self.cache_control: str | None = None
+        self.requests = 0  # every request any handler saw (to prove a start used no index)
+        self._count_lock = threading.Lock()
         super().__init__(address, handler)
+
+    def count_request(self) -> None:
+        with self._count_lock:
+            self.requests += 1
 
     def handle_error(self, request, client_address):
         pass  # a client that hangs up early (uv giving up) is expected, not news
 
 
 class _FolderHandler(http.server.SimpleHTTPRequestHandler):
+    def parse_request(self):
+        self.server.count_request()
+        return super().parse_request()
+
+    def end_headers(self):
+        if self.server.cache_control:  # e.g. no-cache: uv must ask again (PyPI's pages expire)
+            self.send_header("Cache-Control", self.server.cache_control)
+        super().end_headers()
+
     def log_message(self, format, *args):  # quiet: the tests read uv's output, not ours
         pass
 
@@ -82,6 +98,7 @@ class IndexServer:
         port: int = 0,
         lifetime: float = DEFAULT_LIFETIME,
         host: str = "127.0.0.1",
+        cache_control: str | None = None,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -97,11 +114,17 @@ class IndexServer:
         else:
             handler = _Error500Handler
         self._server = _Server((host, port), handler, self._stop)
+        self._server.cache_control = cache_control
         self._threads: list[threading.Thread] = []
 
     @property
     def port(self) -> int:
         return self._server.server_address[1]
+
+    @property
+    def requests(self) -> int:
+        """How many HTTP requests the server has answered so far."""
+        return self._server.requests
 
     @property
     def url(self) -> str:

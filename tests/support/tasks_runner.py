@@ -24,6 +24,7 @@ from pathlib import Path
 
 # every task of the collection, as `invoke --list` names them
 TASKS = (
+    "bake",
     "baseline",
     "boot",
     "constraints",

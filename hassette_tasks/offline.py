@@ -1,0 +1,246 @@
+"""Starts that survive the network: locked installs from uv's cache first, requirements
+files from the cache when the index is unreachable, and the names of what the cache lacks.
+
+A lock (uv.lock export, pylock.toml) pins every version and hash, so its answer does not
+depend on the index: uv's offline mode (UV_OFFLINE) installs it from the cache alone, and
+only a step whose packages are not all cached goes to the index. A requirements file with
+ranges keeps its meaning (the index's newest versions), so it goes online first and to the
+cache only when uv reports a network failure.
+
+How real uv 0.13 answers offline when the cache lacks a package (tests/host/test_offline.py
+captures it): exit code 1 and either `Because NAME was not found in the cache` (at
+resolution, nothing installed; uv names the first missing package only) or `Network
+connectivity is disabled, but the requested data wasn't found in the cache: URL` (a wheel
+whose index page is cached but its file is not: before anything is installed too).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from hassette_tasks import uv
+from hassette_tasks.console import Console
+from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.settings import Timeout
+
+OFFLINE_VARIABLE = "UV_OFFLINE"
+FROM_CACHE_LINE = (
+    "requirements install: index unreachable, installed from the local cache "
+    "(versions may be older than the index has)"
+)
+# exit code real uv 0.13 gives for a cache miss in offline mode (and any resolution failure)
+CACHE_MISS_EXIT = 1
+_MISSING_NAME = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the cache\b")
+_MISSING_FILE = re.compile(r"wasn't found in the cache: (\S+)")
+_OFFLINE_WORDS = re.compile(
+    r"network was disabled|Network connectivity is disabled|was not found in the cache"
+    r"|wasn't found in the cache",
+    re.I,
+)
+# what uv reports as a network failure (DNS, refused, reset, timeout); not a certificate
+# problem or an index that answers with an error: those are settings to fix, not outages
+_NETWORK_ERROR = re.compile(
+    r"dns error|failed to lookup address|error resolving DNS|Connection refused"
+    r"|tcp connect error|connection reset|operation timed out|timed out|Network is unreachable"
+    r"|No route to host|client error \(Connect\)",
+    re.I,
+)
+
+
+class UvStep(Protocol):
+    """steps.run_uv_step: runs one uv command, raises StartupError on failure."""
+
+    def __call__(
+        self,
+        args: Sequence[str | os.PathLike[str]],
+        console: Console,
+        step: str,
+        timeout: Timeout | None,
+        cwd: Path | None = ...,
+        export: bool = ...,
+        env: dict[str, str] | None = ...,
+    ) -> str: ...
+
+
+@dataclass
+class CacheMiss:
+    """What an offline uv run said the cache lacks (empty when it failed otherwise)."""
+
+    exit_code: int | None
+    packages: list[str] = field(default_factory=list)
+
+    @property
+    def is_miss(self) -> bool:
+        return self.exit_code == CACHE_MISS_EXIT and bool(self.packages)
+
+
+def classify_offline(output: str, exit_code: int | None) -> CacheMiss:
+    """Read an offline uv run's failure: the packages the cache lacks, when that is the cause."""
+    if exit_code != CACHE_MISS_EXIT or not _OFFLINE_WORDS.search(output):
+        return CacheMiss(exit_code)
+    names = [match.group(1) for match in _MISSING_NAME.finditer(output)]
+    for match in _MISSING_FILE.finditer(output):
+        filename = match.group(1).rsplit("/", 1)[-1].split("#", 1)[0]
+        names.append(_project_of_file(filename))
+    return CacheMiss(exit_code, sorted(dict.fromkeys(name for name in names if name)))
+
+
+def _project_of_file(filename: str) -> str:
+    """A wheel's or sdist's project name from its file name (`pa-1.0-py3-none-any.whl`)."""
+    stem = re.sub(r"\.(whl|tar\.gz|zip)$", "", filename)
+    return stem.split("-", 1)[0].replace("_", "-").lower() if stem != filename else filename
+
+
+def is_network_error(error: StartupError) -> bool:
+    """True for a failure uv reports as a network failure, or our timeout of a silent index."""
+    if error.failure is Failure.TIMEOUT:
+        return True
+    return error.failure is Failure.UNREACHABLE and bool(_NETWORK_ERROR.search(error.output or ""))
+
+
+def cache_possible(env: dict[str, str] | None = None) -> bool:
+    """Can an offline attempt help at all? Not with no cache, or one this user cannot read."""
+    values: Mapping[str, str] = os.environ if env is None else env
+    if values.get("UV_NO_CACHE") or values.get(OFFLINE_VARIABLE):
+        return False
+    cache = values.get("UV_CACHE_DIR")
+    if cache is None:
+        return True  # uv's default place; a missing one is only a miss
+    path = Path(cache)
+    return path.is_dir() and os.access(path, os.R_OK | os.X_OK)
+
+
+def _offline_env(env: dict[str, str] | None) -> dict[str, str]:
+    return uv.environment({**(env or {}), OFFLINE_VARIABLE: "1"})
+
+
+def try_from_cache(
+    args: Sequence[str | os.PathLike[str]],
+    console: Console,
+    timeout: Timeout | None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> CacheMiss | None:
+    """Run uv offline; None when it installed, else what it said (nothing was echoed then)."""
+    try:
+        output = uv.run(args, console, timeout=timeout, cwd=cwd, env=_offline_env(env), echo=False)
+    except uv.UvFailed as error:
+        return classify_offline(error.output, error.exit_code)
+    except OSError as error:  # a cache folder uv cannot even open: go online
+        return CacheMiss(None, [str(error)])
+    for line in output.splitlines():
+        console.output(line + "\n")
+    return None
+
+
+def cache_first(
+    online: UvStep,
+    args: Sequence[str | os.PathLike[str]],
+    console: Console,
+    step: str,
+    timeout: Timeout | None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    prefix: str = "project install",
+) -> None:
+    """A locked step: from the cache alone when it has everything, else from the index."""
+    if not cache_possible():
+        online(args, console, step, timeout, cwd=cwd, env=env)
+        return
+    missed = try_from_cache(args, console, timeout, cwd=cwd, env=env)
+    if missed is None:
+        console.line(f"{prefix}: {step}: installed from the local cache (no index needed)")
+        return
+    what = ", ".join(missed.packages) if missed.is_miss else "the cache could not answer"
+    console.line(f"{prefix}: {step}: not all in the local cache ({what}): using the index")
+    try:
+        online(args, console, step, timeout, cwd=cwd, env=env)
+    except StartupError as error:
+        raise name_missing(error, missed) from None
+
+
+def index_first(
+    online: UvStep,
+    args: Sequence[str | os.PathLike[str]],
+    console: Console,
+    step: str,
+    timeout: Timeout | None,
+    cwd: Path | None = None,
+) -> None:
+    """A requirements file: resolved against the index; from the cache on a network failure."""
+    try:
+        online(args, console, step, timeout, cwd=cwd)
+        return
+    except StartupError as error:
+        if not is_network_error(error) or not cache_possible():
+            raise
+        failure = error
+    missed = try_from_cache(args, console, timeout, cwd=cwd)
+    if missed is None:
+        console.line(FROM_CACHE_LINE)
+        return
+    raise name_missing(failure, missed) from None
+
+
+class NetworkFailure(StartupError):
+    """The index was unreachable and the cache lacked MISSING: only the network can help."""
+
+    missing: list[str]
+
+    def __init__(self, error: StartupError, missing: list[str]):
+        names = ", ".join(missing)
+        super().__init__(
+            error.failure,
+            f"{error.what} The local uv cache lacks {names} too, so it cannot be installed "
+            "offline either.",
+            f"The network is needed once for {names}: start once with the package index "
+            f"reachable, and later starts install it from the cache. {error.todo}",
+            error.output,
+        )
+        self.missing = missing
+
+
+def name_missing(error: StartupError, missed: CacheMiss) -> StartupError:
+    """The online failure, with boot's own words on what the cache lacks when it was offline."""
+    if not missed.is_miss or not is_network_error(error):
+        return error
+    return NetworkFailure(error, missed.packages)
+
+
+def plan_lines(installs: list[str], cache: bool, last_good: bool) -> list[str]:
+    """What `boot --dry-run` says about the branches a start would take (no uv is run).
+
+    INSTALLS: the steps that would run ("project", "requirements"); CACHE: cache_possible();
+    LAST_GOOD: a record of an earlier successful start is in the venv.
+    """
+    if not installs:
+        return ["no install runs: no uv call, no index, no cache"]
+    lines = []
+    if "project" in installs:
+        lines.append(
+            "project: from the local uv cache first (offline), the index only for what "
+            "the cache lacks"
+            if cache
+            else "project: from the index (no usable local uv cache)"
+        )
+    if "requirements" in installs:
+        lines.append(
+            "requirements: resolved against the index; from the local uv cache if the index "
+            "is unreachable"
+            if cache
+            else "requirements: from the index (no usable local uv cache)"
+        )
+    lines.append(
+        "if the index is unreachable and the cache lacks a package: "
+        + (
+            "start on the last good environment (the venv as the last successful start left it)"
+            if last_good
+            else "fail (no earlier successful start: no last good environment)"
+        )
+    )
+    return lines

@@ -1,0 +1,105 @@
+"""The last good environment (hassette_tasks/last_good.py), on the host with real uv.
+
+The index is a local server; "the network is down" is that server stopped, so its port
+refuses (uv's cache is kept per index address, so the address must stay the same).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hassette_tasks import integrity, last_good, state
+from tests.host.conftest import ON, assert_failed, assert_ok, from_index, write_requirements
+from tests.support import packages
+from tests.support.index_server import IndexServer
+
+
+@pytest.fixture
+def index_folder(layout, tmp_path):
+    folder = tmp_path / "index"
+    packages.write_simple_index(layout.wheels, folder)
+    return folder
+
+
+def serve(folder, port=0) -> IndexServer:
+    return IndexServer("serve", root=folder, port=port, lifetime=120, cache_control="no-cache")
+
+
+def test_a_change_the_network_cannot_bring_starts_on_the_last_good_venv(
+    layout, installed, index_folder
+):
+    server = serve(index_folder).start()
+    env = ON | from_index(f"{server.url}/simple")
+    write_requirements(layout.apps_dir, "applibc==1.0")
+    assert_ok(layout.run("boot", env=env))
+    record = state.record_path(layout.venv).read_bytes()
+    good = installed()
+    server.stop()
+    write_requirements(layout.apps_dir, "applibc==1.0", "appliba")  # never cached
+
+    result = layout.run("boot", env=env)
+
+    assert_ok(result)
+    assert last_good.TITLE in result.stdout, result.stdout
+    assert "Not installed: the requirements (appliba not in the local cache)" in result.stdout
+    assert any(
+        "handing off to hassette (the last good environment" in line for line in result.lines
+    ), result.stdout
+    assert "Traceback" not in result.output
+    assert installed() == good
+    assert state.record_path(layout.venv).read_bytes() == record  # kept as it was
+    assert not integrity.interrupted(layout.venv)
+
+    with serve(index_folder, port=server.port):  # the network is back
+        again = layout.run("boot", env=env)
+
+    assert_ok(again)
+    assert last_good.TITLE not in again.stdout
+    assert installed()["appliba"] == "1.0"
+    assert state.record_path(layout.venv).read_bytes() != record
+
+
+def test_a_conflict_still_fails_with_a_last_good_venv(layout, installed, index_folder):
+    with serve(index_folder) as server:
+        env = ON | from_index(f"{server.url}/simple")
+        write_requirements(layout.apps_dir, "applibc==1.0")
+        assert_ok(layout.run("boot", env=env))
+        write_requirements(layout.apps_dir, "applibb==1.0", "applibb==2.0")
+
+        result = layout.run("boot", env=env)
+
+    assert_failed(result, "DEPENDENCY CONFLICT", 4)
+    assert last_good.TITLE not in result.stdout
+
+
+def test_a_start_that_never_succeeded_has_no_last_good_venv(layout, installed, index_folder):
+    server = serve(index_folder).start()
+    env = ON | from_index(f"{server.url}/simple")
+    server.stop()
+    write_requirements(layout.apps_dir, "appliba")
+
+    result = layout.run("boot", env=env)
+
+    assert_failed(result, "PACKAGE INDEX UNREACHABLE", 5)
+    assert "The network is needed once for appliba" in result.stdout
+    assert last_good.TITLE not in result.stdout
+
+
+def test_dry_run_names_the_branches_without_running_uv(layout, installed, index_folder, uv_calls):
+    with serve(index_folder) as server:
+        env = ON | from_index(f"{server.url}/simple")
+        write_requirements(layout.apps_dir, "applibc==1.0")
+        first = layout.run("boot", "--dry-run", env=env)
+        assert uv_calls() == [], "a dry run ran uv"
+        assert_ok(layout.run("boot", env=env))
+        uv_calls()
+        write_requirements(layout.apps_dir, "applibc==1.0", "appliba")
+
+        second = layout.run("boot", "--dry-run", env=env)
+
+    assert uv_calls() == [], "a dry run ran uv"
+    assert "plan: network: requirements: resolved against the index; from the local uv cache" in (
+        first.stdout
+    ), first.stdout
+    assert "fail (no earlier successful start: no last good environment)" in first.stdout
+    assert "start on the last good environment" in second.stdout, second.stdout
