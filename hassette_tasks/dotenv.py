@@ -13,20 +13,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_SPACE = r"[^\S\n]*"  # white space within a line (line ends are normalised to \n)
+_SPACE = r"[^\S\r\n]*"  # white space within a line
+_NEWLINE = re.compile(r"\r\n|\n|\r")  # python-dotenv's line ends, kept as written
 _LEADING = re.compile(r"\s*")
 _KEY = re.compile(
     _SPACE
-    + r"(?:export[^\S\n]+)?(?:'(?P<quoted>[^']+)'|(?P<comment>(?=#))|(?P<bare>(?!')[^=#\s]+))"
+    + r"(?:export[^\S\r\n]+)?(?:'(?P<quoted>[^']+)'|(?P<comment>(?=#))|(?P<bare>(?!')[^=#\s]+))"
     + _SPACE
 )
 _VALUE = re.compile(
     "=" + _SPACE + r"(?:'(?P<single>(?:\\.|[^'\\])*)'|\"(?P<double>(?:\\.|[^\"\\])*)\""
-    r"|(?P<bare>(?![^\S\n]|['\"])[^\n]*))",
+    r"|(?P<bare>(?![^\S\r\n]|['\"])[^\r\n]*))",
     re.DOTALL,
 )
-_END = re.compile(_SPACE + r"(?:#[^\n]*)?(?:\n|$)")
-_REST_OF_LINE = re.compile(r"[^\n]*\n?")
+_END = re.compile(_SPACE + r"(?:#[^\r\n]*)?(?:\r\n|\n|\r|$)")
+_REST_OF_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)?")
 _BARE_COMMENT = re.compile(r"\s+#.*")
 
 
@@ -41,7 +42,6 @@ class DotEnv:
 
 def parse(text: str) -> DotEnv:
     """The statements of TEXT; never raises."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
     found = DotEnv()
     position = 0
     while True:
@@ -51,7 +51,7 @@ def parse(text: str) -> DotEnv:
         entry, stopped = _statement(text, position)
         if entry is None and stopped is not None:
             # like python-dotenv: skip the rest of the line where reading failed
-            found.skipped_lines.append(text.count("\n", 0, stopped) + 1)
+            found.skipped_lines.append(len(_NEWLINE.findall(text, 0, stopped)) + 1)
             position = _REST_OF_LINE.match(text, stopped).end()  # type: ignore[union-attr]
             continue
         if entry is not None and entry[0]:

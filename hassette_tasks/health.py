@@ -3,20 +3,24 @@
 A first install can take minutes (a Raspberry Pi, a slow index); until hassette serves
 `GET /api/health/live`, the docs' healthcheck, autoheal and Kubernetes probes would see a
 dead container. While boot installs, this answers on hassette's address (port and host
-from hassette's settings): 200 with the phase, or 503 with the banner in halt mode. It
-runs in a daemon thread and is closed before the hand-off, since hassette binds the same
-port. A warm restart never starts it (nothing installs); http.server is imported only
-when it starts.
+from hassette's settings): 200 with the phase, or 503 with the banner in halt mode.
+
+Boot binds the port itself (so a taken port is known at once) and hands the listening
+socket to a small child process that answers; boot sends it each change of the answer as a
+line on its standard input. Not a thread: boot forks uv many times, and a fork with a
+second thread alive is unsafe (the fork-safety tests hold boot to one thread). The child
+ends when its input closes: at the hand-off (hassette binds the same port), or when boot
+exits in any way, so the port is never kept. A warm restart never starts it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,23 +32,20 @@ DEFAULT_HOST = "0.0.0.0"
 DEFAULT_PORT = 8126
 HOST_NAME = "hassette__web_api__host"
 PORT_NAME = "hassette__web_api__port"
-POLL_SECONDS = 0.05  # how long closing may wait for the serving loop to notice
 SWITCH = "HASSETTE_TASKS_HEALTH"  # `0`: never answer (the host tests; a port kept for others)
 
 
 @dataclass
 class State:
-    """What the answer says; changed by the main thread, read by the server's."""
+    """What the answer says (boot's side; the child keeps a copy)."""
 
     phase: str = "starting"
     halted: dict[str, str] | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self) -> tuple[int, dict[str, Any]]:
-        with self.lock:
-            if self.halted is not None:
-                return 503, {"status": "halted", **self.halted}
-            return 200, {"status": "live", "phase": self.phase, "by": "hassette-tasks boot"}
+        if self.halted is not None:
+            return 503, {"status": "halted", **self.halted}
+        return 200, {"status": "live", "phase": self.phase, "by": "hassette-tasks boot"}
 
 
 @dataclass(frozen=True)
@@ -72,42 +73,91 @@ def address(env: Mapping[str, str], config_dir: Path, defaults: Address | None =
     return Address(host.strip(), port if 0 < port < 65536 else fallback.port)
 
 
+# The child: standard library only (it starts in ~30 ms), the listening socket inherited as
+# argv[1]; each line on stdin is the answer as JSON ({"code": N, "body": {...}}).
+_CHILD = """
+import json, os, select, socket, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+answer = {"code": 200, "body": {"status": "live"}}
+class Handler(BaseHTTPRequestHandler):
+    timeout = 5
+    def do_GET(self):
+        found = self.path.split("?", 1)[0] == sys.argv[2]
+        code, body = (answer["code"], answer["body"]) if found else (404, {"status": "unknown"})
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *args):
+        pass
+server = HTTPServer(("", 0), Handler, bind_and_activate=False)
+server.socket.close()
+server.socket = socket.socket(fileno=int(sys.argv[1]))
+stdin, pending = sys.stdin.fileno(), b""
+while True:
+    ready = select.select([server.socket, stdin], [], [])[0]
+    if stdin in ready:
+        chunk = os.read(stdin, 65536)
+        if not chunk:
+            break
+        *lines, pending = (pending + chunk).split(b"\\n")
+        for line in lines:
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                pass
+    if server.socket in ready:
+        server.handle_request()
+"""
+
+
 class HealthServer:
-    """The answering thread; `close` releases the port."""
+    """The answering child process, with the port bound here; `close` releases it."""
 
     def __init__(self, state: State, where: Address):
-        from http.server import BaseHTTPRequestHandler, HTTPServer  # only when it serves
+        import subprocess
+        import sys
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                code, body = state.answer() if path == LIVE_PATH else (404, {"status": "unknown"})
-                data = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        family = socket.AF_INET6 if ":" in where.host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as listener:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((where.host, where.port))
+            listener.listen(16)
+            fd = listener.fileno()
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-c", _CHILD, str(fd), LIVE_PATH],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(fd,),
+            )
+        # only the child holds the port now
+        self.send(state)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # a probe every few seconds would bury boot's own lines
-
-        class Server(HTTPServer):
-            address_family = socket.AF_INET6 if ":" in where.host else socket.AF_INET
-
-        self.server = Server((where.host, where.port), Handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": POLL_SECONDS},
-            name="health",
-            daemon=True,
-        )
-        self.thread.start()
+    def send(self, state: State) -> None:
+        code, body = state.answer()
+        stream = self.process.stdin
+        if stream is None:
+            return
+        try:
+            stream.write(json.dumps({"code": code, "body": body}).encode() + b"\n")
+            stream.flush()
+        except OSError:  # the child is gone: nothing answers, boot goes on
+            pass
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        import subprocess
+
+        if self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 _state = State()
@@ -141,14 +191,16 @@ def serve(
 
 def phase(name: str) -> None:
     """What the answer names as the current phase (cheap when nothing serves)."""
-    with _state.lock:
-        _state.phase = name
+    _state.phase = name
+    if _server is not None:
+        _server.send(_state)
 
 
 def halted(title: str, todo: str, console: Console) -> None:
     """Halt mode: answer 503 with the banner's title and what to do, until docker stop."""
-    with _state.lock:
-        _state.halted = {"title": title, "what_to_do": todo}
+    _state.halted = {"title": title, "what_to_do": todo}
+    if _server is not None:
+        _server.send(_state)
     if not serving():
         config_dir = os.environ.get("HASSETTE__CONFIG_DIR") or "/config"
         from_settings(Path(config_dir), console, until="the container stops")

@@ -2,7 +2,7 @@
 and ends with exactly what a fresh container has; the start after that trusts it again.
 
 The points come from a `uv` wrapper mounted first on PATH (tests/support/crash.py) that
-prints a line at its point and waits; the test sees the line in `docker logs` and runs
+prints a line at its point (into its log too) and waits; the test sees the line and runs
 `docker kill`. "During the copy" is made deterministic as on the host: uv finishes, the
 wrapper leaves the package as such a kill does, then waits to be killed.
 """
@@ -10,6 +10,7 @@ wrapper leaves the package as such a kill does, then waits to be killed.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -46,16 +47,28 @@ def fresh(containers, inputs) -> dict:
     return _fresh_state
 
 
+def wait_for_crash_point(log: Path, timeout: float = 180) -> None:
+    """The wrapper writes its point to the crash log too (an offline attempt's output is
+    not echoed by boot, so the container's log may not show it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.is_file() and CRASH_POINT_LINE in log.read_text():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the crash wrapper never reached its point ({log})")
+
+
 def kill_at(containers, folders, inputs, at: str, mode: str, package: str | None = None) -> str:
     env, mounts = inputs
-    crash_mounts, crash_env = wrapper_mounts(folders.make("crash uv"), folders.make("crash log"))
+    log_folder = folders.make("crash log")
+    crash_mounts, crash_env = wrapper_mounts(folders.make("crash uv"), log_folder)
     crash_env.update(CRASH_AT=at, CRASH_MODE=mode)
     if package:
         crash_env["CRASH_PACKAGE"] = package
     name = containers.start_detached(
         "--version", env={**env, **crash_env}, mounts=[*mounts, *crash_mounts]
     )
-    containers.wait_for_log(name, CRASH_POINT_LINE)
+    wait_for_crash_point(log_folder / "fired")
     docker("kill", name)
     assert containers.exit_code(name) == 137
     return name

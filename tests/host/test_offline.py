@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from hassette_tasks import offline, steps, uv
+from hassette_tasks import offline, uv, uv_failures
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure
 from tests.conftest import make_app_venv
@@ -127,7 +127,7 @@ def test_real_uv_network_failures_are_network_errors(layout, tmp_path, url):
         tmp_path / "cache",
         {"UV_INDEX_URL": url.format(port=free_port())},
     )
-    error = steps.failure_from_uv(uv.UvFailed(output, code), "installing", None)
+    error = uv_failures.failure_from_uv(uv.UvFailed(output, code), "installing", None)
 
     assert error.failure is Failure.UNREACHABLE, output
     assert offline.is_network_error(error), output
@@ -139,7 +139,7 @@ def test_real_uv_certificate_or_500_is_not_a_network_error(layout, tmp_path, err
         tmp_path / "cache",
         {"UV_INDEX_URL": f"{error_index.url}/simple"},
     )
-    error = steps.failure_from_uv(uv.UvFailed(output, code), "installing", None)
+    error = uv_failures.failure_from_uv(uv.UvFailed(output, code), "installing", None)
 
     assert not offline.is_network_error(error), output
 

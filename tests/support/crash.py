@@ -78,8 +78,22 @@ def _kill_start() -> None:
     os.kill(os.getppid(), signal.SIGKILL)
 
 
+def _fired(mode: str, args: list[str]) -> None:
+    """Note in CRASH_LOG that the wrapper fired (later calls pass through)."""
+    log = os.environ.get("CRASH_LOG")
+    if log:
+        with open(log, "a") as stream:
+            stream.write(f"{mode}: {' '.join(args)}\n")
+
+
 def _wait_to_be_killed() -> None:
-    print(CRASH_POINT_LINE, file=sys.stderr, flush=True)  # boot echoes stderr of every call
+    # boot echoes the stderr of most calls, but not of an offline attempt (its cache-first
+    # try), so the point is also written to CRASH_LOG, which a test can read from outside
+    print(CRASH_POINT_LINE, file=sys.stderr, flush=True)
+    log = os.environ.get("CRASH_LOG")
+    if log:
+        with open(log, "a") as stream:
+            stream.write(CRASH_POINT_LINE + "\n")
     while True:
         signal.pause()
 
@@ -91,9 +105,8 @@ def main(real_uv: str) -> int:
     if not at or at not in " ".join(args) or (log and os.path.exists(log)):
         os.execv(real_uv, [real_uv, *args])
     mode = os.environ.get("CRASH_MODE", "before")
-    if log:
-        with open(log, "a") as stream:
-            stream.write(f"{mode}: {' '.join(args)}\n")
+    if mode in ("hold", "before", "during", "running"):
+        _fired(mode, args)
     if mode == "hold":
         _wait_to_be_killed()
     if mode == "before":
@@ -110,7 +123,10 @@ def main(real_uv: str) -> int:
     finished = subprocess.run([real_uv, *args], check=False)
     site = _site_packages(args)
     if finished.returncode != 0 or site is None:
+        # not fired: a later call may (a cache-first attempt fails offline, then the same
+        # install runs online)
         return finished.returncode or 1
+    _fired(mode, args)
     half_copy(site, os.environ["CRASH_PACKAGE"], drop_metadata=mode.endswith("nometa"))
     if mode == "corrupt":
         return 0
