@@ -1,4 +1,4 @@
-"""Issue 20 in the real image: a malformed index URL's password, the repair after a failed
+"""Hostile inputs in the real image: a malformed index URL's password, the repair after a failed
 start, two starts on one venv (a `docker exec` of boot while the container starts)."""
 
 from __future__ import annotations

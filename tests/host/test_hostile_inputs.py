@@ -1,4 +1,4 @@
-"""Defects found by probing with bad input, concurrency and secrets (issue 20), each proven
+"""Defects found by probing with bad input, concurrency and secrets, each proven
 with real uv against the test wheels."""
 
 from __future__ import annotations
