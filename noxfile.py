@@ -12,6 +12,7 @@ import datetime
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -79,6 +80,9 @@ def fetch_build_backends(session: nox.Session) -> Path:
     """Download the setuptools wheel once into .cache (the only network the tests need)."""
     if not any(BUILD_BACKENDS.glob("setuptools-*.whl")):
         BUILD_BACKENDS.mkdir(parents=True, exist_ok=True)
+        # into a folder of this process's own, then moved in: sessions may run at once
+        # (docker/test-all.sh), and none may see a wheel half written
+        download = Path(tempfile.mkdtemp(prefix="download-", dir=BUILD_BACKENDS.parent))
         session.run(
             "uv",
             "run",
@@ -93,10 +97,13 @@ def fetch_build_backends(session: nox.Session) -> Path:
             "--no-deps",
             "--only-binary=:all:",
             "--dest",
-            str(BUILD_BACKENDS),
+            str(download),
             "setuptools",
             external=True,
         )
+        for wheel in download.glob("*.whl"):
+            os.replace(wheel, BUILD_BACKENDS / wheel.name)
+        shutil.rmtree(download, ignore_errors=True)
     return BUILD_BACKENDS
 
 
