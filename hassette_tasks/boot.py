@@ -41,7 +41,7 @@ def run(
     if inputs.installs:
         settings.require_constraints()  # a bad setting stops us before anything installs
     # names hassette would refuse after the hand-off: found now, where halt mode applies
-    hassette_settings.check(settings, console)
+    hassette_settings.check(settings, console, args=args)
     plan = make_plan(settings, args, inputs, hand_off=hand_off)
     if dry_run:
         print_plan(console, plan)
