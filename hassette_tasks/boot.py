@@ -48,7 +48,7 @@ def run(
         return inputs
     # a start that installs answers health checks meanwhile (a bake has no one to answer)
     if hand_off and (inputs.installs or inputs.exact):
-        health.from_settings(settings.config_dir, console)
+        health.from_settings(settings.config_dir, console, args=args)
     ctx = Context(settings, console, app, args)
     for step in plan:
         step.run(ctx)

@@ -129,3 +129,18 @@ def _suggest(tree: Mapping[str, Any], dotted: str) -> str | None:
         node = node["fields"][parent]
     close = difflib.get_close_matches(leaf, sorted(node["fields"]), n=1)
     return ".".join([*parents, close[0]]) if close else None
+
+
+def web_api(files: Sequence[Path]) -> dict[str, Any]:
+    """hassette.toml's `[web_api]` (or `[hassette.web_api]`) settings, the overlay last."""
+    found: dict[str, Any] = {}
+    for path in files:
+        table, _problem = read_toml(path)  # the settings check reports a bad file
+        if table is None:
+            continue
+        hoisted = table.get("hassette")
+        for source in (table, hoisted if isinstance(hoisted, Mapping) else {}):
+            section = source.get("web_api")
+            if isinstance(section, Mapping):
+                found.update(section)
+    return found
