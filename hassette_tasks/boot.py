@@ -41,14 +41,14 @@ def run(
     if inputs.installs:
         settings.require_constraints()  # a bad setting stops us before anything installs
     # names hassette would refuse after the hand-off: found now, where halt mode applies
-    hassette_settings.check(settings, console)
+    hassette_settings.check(settings, console, args=args)
     plan = make_plan(settings, args, inputs, hand_off=hand_off)
     if dry_run:
         print_plan(console, plan)
         return inputs
     # a start that installs answers health checks meanwhile (a bake has no one to answer)
     if hand_off and (inputs.installs or inputs.exact):
-        health.from_settings(settings.config_dir, console)
+        health.from_settings(settings.config_dir, console, args=args)
     ctx = Context(settings, console, app, args)
     for step in plan:
         step.run(ctx)

@@ -28,6 +28,7 @@ class Failure(Enum):
     REPAIR = (14, "REPAIR FAILED")
     UNKNOWN_SETTING = (15, "UNKNOWN HASSETTE SETTING")
     STARTUP_SETTING_IN_DOTENV = (16, "START-UP SETTING IN .env")
+    HASSETTE_CONFIG = (18, "HASSETTE CONFIGURATION UNREADABLE")
 
     @property
     def exit_code(self) -> int:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from hassette_tasks import dotenv
+from hassette_tasks import dotenv, hassette_config
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.settings import STARTUP_ONLY, Settings, hassette_environment
@@ -44,6 +45,18 @@ except ImportError as error:
     sys.exit(3)
 names = EnvNames.for_settings(HassetteConfig)
 web = WebApiConfig.model_fields
+try:  # hassette.toml's keys, as hassette's own unknown-key check walks them
+    from hassette.config.checks import AppManifest, AppsConfig, field_spellings, model_annotation
+    def tree(model, depth=0):
+        fields = {}
+        for name, info in model.model_fields.items():
+            sub = model_annotation(info.annotation)
+            node = tree(sub, depth + 1) if sub and sub is not AppManifest and depth < 8 else None
+            fields.update((spelling, node) for spelling in field_spellings(name, info))
+        return {"fields": fields, "apps": model is AppsConfig}
+    toml = tree(HassetteConfig)
+except ImportError:
+    toml = None
 json.dump({
     "format": FORMAT_VALUE,
     "hassette": version("hassette"),
@@ -52,6 +65,7 @@ json.dump({
     "apps_prefix": names.apps_prefix,
     "apps_fields": sorted(names.apps_fields),
     "web_api": {"host": web["host"].default, "port": web["port"].default},
+    "toml": toml,
 }, sys.stdout, indent=1)
 """.replace("FORMAT_VALUE", str(FORMAT))
 
@@ -81,6 +95,7 @@ class KnownNames:
     apps_fields: frozenset[str]
     web_host: str
     web_port: int
+    toml: Mapping[str, Any] | None = None  # hassette.toml's key tree (images built since 2026-12)
 
     def is_known(self, name: str, value: str | None) -> bool:
         lowered = name.lower()
@@ -130,6 +145,7 @@ def load_names(path: Path) -> tuple[KnownNames | None, str]:
             apps_fields=frozenset(str(name).lower() for name in data["apps_fields"]),
             web_host=str(web.get("host", "0.0.0.0")),
             web_port=int(web.get("port", 8126)),
+            toml=data["toml"] if isinstance(data.get("toml"), dict) else None,
         ), ""
     except FileNotFoundError:
         return None, f"no list of hassette's settings in this image ({path})"
@@ -161,33 +177,66 @@ def unknown_names(
     return list(found.values())
 
 
-def check(settings: Settings, console: Console, env: Mapping[str, str] | None = None) -> None:
-    """Raise a banner when hassette would refuse a HASSETTE__ name it will be given."""
+def check(
+    settings: Settings,
+    console: Console,
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
+) -> None:
+    """Raise a banner when hassette would refuse a HASSETTE__ name or a hassette.toml key it
+    will be given (ARGS: what boot hands on, which may move hassette's files)."""
     env = os.environ if env is None else env
     names, why_not = load_names(names_path(env))
     if names is None:
         console.line(f"hassette settings: not checked ({why_not})")
         return
+    where = hassette_config.locations(settings.config_dir, args)
     # only prefixed names matter (hassette reads them in any case): a smaller map to copy
     prefixed = {name: value for name, value in env.items() if name[:10].lower() == PREFIX}
     handed, _withheld = hassette_environment(prefixed, settings.apps_dir)
     unknown = unknown_names(names, list(handed.items()), "the environment")
-    env_file = settings.config_dir / ".env"
+    in_env_file, misplaced = _env_file(names, where.env_file, console)
+    unknown += in_env_file + _toml_keys(names, where.toml_files, console)
+    if misplaced:
+        raise misplaced_error(misplaced, where.env_file, unknown)
+    if unknown:
+        raise unknown_error(unknown, names)
+
+
+def _env_file(
+    names: KnownNames, env_file: Path, console: Console
+) -> tuple[list[Unknown], list[str]]:
+    """(names hassette would refuse, start-up settings misplaced) in the .env hassette reads."""
     parsed, problem = dotenv.read(env_file)
     if problem:
         console.warn(f"{problem}: hassette reads this file too and may refuse it")
     if parsed is None:
-        parsed = dotenv.DotEnv()
+        return [], []
     for line in parsed.skipped_lines:
         console.warn(f"{env_file} line {line} is not NAME=VALUE: skipped (hassette skips it too)")
     misplaced = sorted({name for name, _ in parsed.entries if name in STARTUP_ONLY})
-    unknown += unknown_names(
-        names, [entry for entry in parsed.entries if entry[0] not in STARTUP_ONLY], str(env_file)
-    )
-    if misplaced:
-        raise misplaced_error(misplaced, env_file, unknown)
-    if unknown:
-        raise unknown_error(unknown, names)
+    entries = [entry for entry in parsed.entries if entry[0] not in STARTUP_ONLY]
+    return unknown_names(names, entries, str(env_file)), misplaced
+
+
+def _toml_keys(names: KnownNames, files: Sequence[Path], console: Console) -> list[Unknown]:
+    found: list[Unknown] = []
+    for path in files:
+        table, problem = hassette_config.read_toml(path)
+        if problem:
+            raise StartupError(
+                Failure.HASSETTE_CONFIG,
+                f"hassette would refuse to start (exit 78): {problem}",
+                f"Fix {path} (hassette reads it at its start), then restart.",
+            )
+        if table is None:
+            continue
+        if names.toml is None:
+            console.line(f"hassette settings: {path} not checked (this image has no key list)")
+            continue
+        for key in hassette_config.unknown_keys(names.toml, table, path):
+            found.append(Unknown(key.dotted, str(path), key.suggestion))
+    return found
 
 
 def unknown_error(unknown: list[Unknown], names: KnownNames) -> StartupError:
@@ -195,14 +244,16 @@ def unknown_error(unknown: list[Unknown], names: KnownNames) -> StartupError:
     rename = (
         f"Rename {first.name} to {first.suggestion}" if first.suggestion else f"Remove {first.name}"
     )
+    variables = any(u.name.lower().startswith(PREFIX) for u in unknown)
     return StartupError(
         Failure.UNKNOWN_SETTING,
         f"hassette {names.hassette} would refuse to start (exit 78) on "
         + "; ".join(u.describe() for u in unknown)
-        + ". The HASSETTE__ prefix is reserved for hassette's settings.",
-        f"{rename} (each name listed), or give an app's own variable another prefix, then "
-        "restart. Settings: https://hassette.readthedocs.io/en/stable/pages/core-concepts/"
-        "configuration/",
+        + (". The HASSETTE__ prefix is reserved for hassette's settings." if variables else "."),
+        f"{rename} (each name listed)"
+        + (", or give an app's own variable another prefix" if variables else "")
+        + ", then restart. Settings: https://hassette.readthedocs.io/en/stable/pages/"
+        "core-concepts/configuration/",
     )
 
 

@@ -19,12 +19,12 @@ import contextlib
 import json
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hassette_tasks import dotenv
+from hassette_tasks import dotenv, hassette_config
 from hassette_tasks.console import Console
 
 LIVE_PATH = "/api/health/live"
@@ -62,13 +62,31 @@ def _lookup(values: Mapping[str, str | None], name: str) -> str | None:
     return None
 
 
-def address(env: Mapping[str, str], config_dir: Path, defaults: Address | None = None) -> Address:
-    """Where hassette will serve: its settings in the environment, then its .env."""
+def address(
+    env: Mapping[str, str],
+    config_dir: Path,
+    defaults: Address | None = None,
+    args: Sequence[str] = (),
+) -> Address:
+    """Where hassette will serve: its settings in the environment, then its .env, then its
+    hassette.toml (the files ARGS, hassette's arguments, may name instead)."""
     fallback = defaults or Address(DEFAULT_HOST, DEFAULT_PORT)
-    parsed, _problem = dotenv.read(config_dir / ".env")  # the settings check warns about it
+    where = hassette_config.locations(config_dir, args)
+    parsed, _problem = dotenv.read(where.env_file)  # the settings check warns about it
     from_file: dict[str, str | None] = dict(parsed.entries) if parsed else {}
-    host = _lookup(env, HOST_NAME) or _lookup(from_file, HOST_NAME) or fallback.host
-    port_text = _lookup(env, PORT_NAME) or _lookup(from_file, PORT_NAME) or ""
+    toml = hassette_config.web_api(where.toml_files)
+    toml_host, toml_port = toml.get("host"), toml.get("port")
+    host = (
+        _lookup(env, HOST_NAME)
+        or _lookup(from_file, HOST_NAME)
+        or (toml_host if isinstance(toml_host, str) else "")
+        or fallback.host
+    )
+    port_text = (
+        _lookup(env, PORT_NAME)
+        or _lookup(from_file, PORT_NAME)
+        or (str(toml_port) if isinstance(toml_port, int) else "")
+    )
     port = int(port_text) if port_text.strip().isdigit() else fallback.port
     return Address(host.strip(), port if 0 < port < 65536 else fallback.port)
 
@@ -171,13 +189,14 @@ def serve(
     console: Console,
     defaults: Address | None,
     until: str = "the hand-off",
+    args: Sequence[str] = (),
 ) -> None:
     """Start answering (once); a taken port is one warning, and boot goes on without it."""
     global _server, _tried
     if _tried or env.get(SWITCH, "").strip() == "0":
         return
     _tried = True
-    where = address(env, config_dir, defaults)
+    where = address(env, config_dir, defaults, args)
     try:
         _server = HealthServer(_state, where)
     except OSError as error:
@@ -223,6 +242,7 @@ def from_settings(
     console: Console,
     env: Mapping[str, str] | None = None,
     until: str = "the hand-off",
+    args: Sequence[str] = (),
 ) -> None:
     """`serve` on hassette's address, with hassette's own defaults from the image's list."""
     from hassette_tasks import hassette_settings
@@ -230,4 +250,4 @@ def from_settings(
     env = os.environ if env is None else env
     names, _why = hassette_settings.load_names(hassette_settings.names_path(env))
     defaults = Address(names.web_host, names.web_port) if names else None
-    serve(env, config_dir, console, defaults, until)
+    serve(env, config_dir, console, defaults, until, args)

@@ -115,6 +115,50 @@ def test_the_image_s_list_agrees_with_hassette_s_own_check(containers, folders, 
     assert set(WE_SAY.findall(ours.output)) == expected, (theirs.output, ours.output)
 
 
+# hassette's Docker docs' hassette.toml (app_dir under [hassette]) and typos at each depth
+DOCS_TOML = """[hassette]
+base_url = "http://homeassistant:8123"
+app_dir = "/apps"
+verify_ssl = false
+
+[hassette.logging]
+log_levl = "INFO"
+
+[web_api]
+port = 8126
+hots = "0.0.0.0"
+
+[apps]
+directory = "/apps"
+
+[apps.my_app]
+filename = "my_app.py"
+class_name = "MyApp"
+not_checked_by_hassette = 1
+"""
+WE_SAY_TOML = re.compile(r"(\S+) \(from /config/hassette\.toml")
+
+
+def test_the_image_s_key_tree_agrees_with_hassette_s_own_check(containers, folders, base_env):
+    config = docs_config(folders)
+    write(config / "hassette.toml", DOCS_TOML)
+    mounts = [Mount(config, "/config", read_only=True)]
+
+    theirs = containers.run(
+        "run", "--check", env=base_env, mounts=mounts, entrypoint="/app/.venv/bin/hassette"
+    )
+    ours = containers.run(
+        "boot", "--dry-run", env=base_env, mounts=mounts, entrypoint="hassette-tasks"
+    )
+
+    assert theirs.exit_code == 78, theirs.describe()
+    assert ours.exit_code == 15, ours.describe()
+    expected = set(HASSETTE_SAYS.findall(theirs.output))
+    assert expected == {"app_dir", "logging.log_levl", "web_api.hots"}, theirs.output
+    assert set(WE_SAY_TOML.findall(ours.output)) == expected, (theirs.output, ours.output)
+    assert "did you mean apps.directory?" in ours.output
+
+
 def test_without_a_list_the_check_is_skipped_with_one_line(containers, base_env):
     # an image built before the list existed: the check cannot be made, the start goes on
     run = containers.run(

@@ -87,3 +87,31 @@ def test_known_names_hand_off_and_a_missing_list_is_one_line(layout):
 
     assert_ok(result)
     assert result.stdout.count("hassette settings: not checked (no list") == 1
+
+
+def test_the_docs_hassette_toml_stops_before_the_hand_off_and_halt_applies(layout):
+    # hassette's Docker docs still put app_dir under [hassette]: 0.60.0 exits 78 on it
+    (layout.config_dir / "hassette.toml").write_text(
+        '[hassette]\nbase_url = "http://homeassistant:8123"\napp_dir = "/apps"\n'
+    )
+
+    result = layout.run("boot", env=CHECKED)
+
+    assert_failed(result, "UNKNOWN HASSETTE SETTING", 15)
+    assert "did you mean apps.directory?" in result.stdout
+    assert "handing off" not in result.stdout
+
+
+def test_a_config_file_handed_to_hassette_is_the_one_checked(layout, tmp_path):
+    (layout.config_dir / "hassette.toml").write_text('[hassette]\napp_dir = "/apps"\n')
+    mine = tmp_path / "my config" / "hassette.toml"
+    mine.parent.mkdir()
+    mine.write_text('[logging]\nlog_level = "INFO"\n')
+
+    good = layout.run("boot", "--", "--config-file", str(mine), env=CHECKED)
+    assert_ok(good)
+
+    mine.write_text('[logging]\nlevel = "INFO"\n')
+    bad = layout.run("boot", "--", "--config-file", str(mine), env=CHECKED)
+    assert_failed(bad, "UNKNOWN HASSETTE SETTING", 15)
+    assert "logging.level (from " in bad.stdout and "app_dir" not in bad.stdout

@@ -100,3 +100,26 @@ def test_switched_off_it_never_binds(fresh, tmp_path):
 def test_an_unusable_port_setting_falls_back_to_the_default(tmp_path, port):
     where = health.address({"HASSETTE__WEB_API__PORT": port}, tmp_path)
     assert where.port == (9 if port.strip() == "9" else health.DEFAULT_PORT)
+
+
+def test_hassette_toml_names_the_address_when_no_variable_does(tmp_path):
+    (tmp_path / "hassette.toml").write_text('[hassette.web_api]\nport = 8127\nhost = "127.0.0.1"\n')
+    assert health.address({}, tmp_path) == health.Address("127.0.0.1", 8127)
+    # the overlay wins over the file, the .env over both, the environment over all
+    (tmp_path / "hassette.local.toml").write_text("[web_api]\nport = 8128\n")
+    assert health.address({}, tmp_path).port == 8128
+    (tmp_path / ".env").write_text("HASSETTE__WEB_API__PORT=8129\n")
+    assert health.address({}, tmp_path).port == 8129
+    assert health.address({"HASSETTE__WEB_API__PORT": "8130"}, tmp_path).port == 8130
+
+
+def test_a_config_file_in_hassette_s_arguments_names_the_address(tmp_path):
+    (tmp_path / "hassette.toml").write_text("[web_api]\nport = 8127\n")
+    mine = tmp_path / "my dir" / "h.toml"
+    mine.parent.mkdir()
+    mine.write_text("[web_api]\nport = 9127\n")
+    assert health.address({}, tmp_path, args=["--config-file", str(mine)]).port == 9127
+    (tmp_path / "bad.toml").write_text("[web_api\nport = 1\n")  # the check reports it
+    assert health.address({}, tmp_path, args=["-c", str(tmp_path / "bad.toml")]).port == (
+        health.DEFAULT_PORT
+    )
