@@ -96,7 +96,7 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
         check_path_dependencies(project_dir)
     timeout = settings.install_timeout
     with private_workdir() as work:
-        copy = private_copy(project_dir, work)
+        copy = private_copy(project_dir, work, console.warn)
         if found is ProjectKind.LOCKED:
             console.line("project install: exporting the locked dependencies")
         exported = locked_requirements(settings, console, app, copy)
@@ -173,6 +173,10 @@ def describe_discovery(console: Console, discovery: Discovery, roots: list[Path]
     shown = ", ".join(str(root) for root in roots)
     for root in discovery.missing_roots:
         console.line(f"requirements install: {root} does not exist, not searched")
+    for root in discovery.not_folders:
+        console.warn(f"{root} is not a folder: not searched for requirements.txt")
+    for link, target, why in discovery.skipped_links:
+        console.warn(f"skipped {link}: it is a symlink to {target}, {why}")
     for folder in discovery.unreadable_folders:
         console.warn(f"cannot read the folder {folder}: not searched for requirements.txt")
     for path in discovery.empty:
