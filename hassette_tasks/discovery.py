@@ -32,9 +32,9 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     empty: list[Path] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)
-    missing_roots: list[Path] = field(default_factory=list)
+    missing_roots: list[Path] = field(default_factory=list)  # roots not searched: no folder
     unreadable_folders: list[Path] = field(default_factory=list)
-    not_folders: list[Path] = field(default_factory=list)  # roots that are files
+    not_folders: list[Path] = field(default_factory=list)  # those of them that exist (files)
     # requirements.txt symlinks not followed: (the link, where it points, why not)
     skipped_links: list[tuple[Path, str, str]] = field(default_factory=list)
 
@@ -126,9 +126,8 @@ def _is_inside(path: Path, roots: Iterable[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
 
-def find_requirements(roots: Iterable[Path], max_depth: int = MAX_DEPTH) -> Discovery:
-    result = Discovery()
-    seen: set[Path] = set()
+def _folders(roots: Iterable[Path], result: Discovery) -> list[Path]:
+    """The ROOTS that are folders; the others go to RESULT's lists, to be told apart."""
     existing = []
     for root in roots:
         try:
@@ -139,7 +138,18 @@ def find_requirements(roots: Iterable[Path], max_depth: int = MAX_DEPTH) -> Disc
         except OSError:  # EACCES on a folder above it, ENOTDIR, a loop: it cannot be read
             result.unreadable_folders.append(root)
             continue
-        (existing if is_dir else result.not_folders).append(root)
+        if is_dir:
+            existing.append(root)
+        else:
+            result.missing_roots.append(root)
+            result.not_folders.append(root)
+    return existing
+
+
+def find_requirements(roots: Iterable[Path], max_depth: int = MAX_DEPTH) -> Discovery:
+    result = Discovery()
+    seen: set[Path] = set()
+    existing = _folders(roots, result)
     real_roots = [root.resolve() for root in existing]
     found: list[tuple[Path, Path]] = []  # (shown path, real path)
 

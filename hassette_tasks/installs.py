@@ -172,9 +172,10 @@ def report_unreadable(discovery: Discovery) -> None:
 def describe_discovery(console: Console, discovery: Discovery, roots: list[Path]) -> None:
     shown = ", ".join(str(root) for root in roots)
     for root in discovery.missing_roots:
-        console.line(f"requirements install: {root} does not exist, not searched")
-    for root in discovery.not_folders:
-        console.warn(f"{root} is not a folder: not searched for requirements.txt")
+        if root in discovery.not_folders:
+            console.warn(f"{root} is not a folder: not searched for requirements.txt")
+        else:
+            console.line(f"requirements install: {root} does not exist, not searched")
     for link, target, why in discovery.skipped_links:
         console.warn(f"skipped {link}: it is a symlink to {target}, {why}")
     for folder in discovery.unreadable_folders:
