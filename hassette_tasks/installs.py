@@ -48,6 +48,9 @@ def export_locked(
     cwd: Path | None = None,
 ) -> str:
     """The locked dependencies as a flat requirements list (uv export)."""
+    from hassette_tasks.project.staleness import check_lock_is_current
+
+    check_lock_is_current(project_dir)  # a stale lock said as such, before anything installs
     args: list[str | os.PathLike[str]] = [*EXPORT_ARGS, "--quiet"]
     if python:
         args += ["--python", python]
