@@ -92,8 +92,15 @@ def _run(
     body: Callable[[Console], object], halt_on_failure: bool = False, data_on_stdout: bool = False
 ) -> None:
     """BODY with a console; DATA_ON_STDOUT: the task prints data (a requirements list, file
-    names) on stdout, so its log lines and banners go to stderr, where `> FILE` leaves them."""
-    guarded(lambda: Console(stream=sys.stderr if data_on_stdout else None), body, halt_on_failure)
+    names) on stdout, so its log lines go to stderr, where `> FILE` leaves them; a failure's
+    banner (no data was printed then) goes to both, so a terminal shows it either way."""
+
+    def console() -> Console:
+        if data_on_stdout:
+            return Console(stream=sys.stderr, banner_stream=sys.stdout)
+        return Console()
+
+    guarded(console, body, halt_on_failure)
 
 
 @task(
