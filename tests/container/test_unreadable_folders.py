@@ -20,10 +20,16 @@ def test_unreadable_folder_in_the_apps_tree_is_passed_over(
     secret = apps / "secret"
     write(secret / "requirements.txt", "applibc\n")
     write(secret / ".git" / "config", "")  # a git work tree the walk cannot look into
-    secret.chmod(0o700)  # root's here, and so not uid 1000's in the container
 
     first, warm = boot_and_look(
-        containers, Step(), Step(), env={**base_env, **ON}, mounts=[ro(apps, "/apps")]
+        containers,
+        Step(),
+        Step(),
+        env={**base_env, **ON},
+        mounts=[ro(apps, "/apps")],
+        # after `create`, which opened every mounted folder: root's 0700 here is closed to
+        # the container's uid 1000
+        prepare=lambda: secret.chmod(0o700),
     )
 
     first.assert_handed_off()
