@@ -4,11 +4,13 @@ Rules (docs/contract.md, step 3): the exact name `requirements.txt`, at most 5 l
 (`root/requirements.txt` is depth 1), hidden files and folders skipped, `.ignore` and
 `.fdignore` files honoured everywhere and `.gitignore` inside a git work tree, empty
 files skipped, no symlink followed out of the tree, each file once, in sorted order.
+A folder this user cannot read is passed over (and reported), never a reason to stop.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +32,11 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     empty: list[Path] = field(default_factory=list)
     unreadable: list[Path] = field(default_factory=list)
-    missing_roots: list[Path] = field(default_factory=list)
+    missing_roots: list[Path] = field(default_factory=list)  # roots not searched: no folder
     unreadable_folders: list[Path] = field(default_factory=list)
+    not_folders: list[Path] = field(default_factory=list)  # those of them that exist (files)
+    # requirements.txt symlinks not followed: (the link, where it points, why not)
+    skipped_links: list[tuple[Path, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -40,8 +45,14 @@ class _Layer:
     spec: PathSpec[Pattern]
 
 
+# os.path's tests, not Path's: on Python < 3.14 Path.exists() and .is_file() raise for a
+# path inside a folder this user cannot read (EACCES), and one such folder would stop the
+# whole start; os.path answers False for it, and the walk then reports the folder itself
+_exists, _is_file = os.path.exists, os.path.isfile
+
+
 def _in_git_work_tree(path: Path) -> bool:
-    return any((parent / ".git").exists() for parent in (path, *path.parents))
+    return any(_exists(parent / ".git") for parent in (path, *path.parents))
 
 
 def _read_layer(folder: Path, use_gitignore: bool) -> _Layer | None:
@@ -96,19 +107,49 @@ def has_requirements(path: Path) -> bool:
     return False
 
 
+def _link_target(link: Path) -> str:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return "?"
+
+
+def _why_not(real: Path) -> str:
+    if not _exists(real):
+        return "which does not exist (or cannot be read)"
+    if not _is_file(real):
+        return "which is not a file"
+    return "outside the searched folders: a symlink is followed only within them"
+
+
 def _is_inside(path: Path, roots: Iterable[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
+
+
+def _folders(roots: Iterable[Path], result: Discovery) -> list[Path]:
+    """The ROOTS that are folders; the others go to RESULT's lists, to be told apart."""
+    existing = []
+    for root in roots:
+        try:
+            is_dir = stat.S_ISDIR(root.stat().st_mode)
+        except FileNotFoundError:
+            result.missing_roots.append(root)
+            continue
+        except OSError:  # EACCES on a folder above it, ENOTDIR, a loop: it cannot be read
+            result.unreadable_folders.append(root)
+            continue
+        if is_dir:
+            existing.append(root)
+        else:
+            result.missing_roots.append(root)
+            result.not_folders.append(root)
+    return existing
 
 
 def find_requirements(roots: Iterable[Path], max_depth: int = MAX_DEPTH) -> Discovery:
     result = Discovery()
     seen: set[Path] = set()
-    existing = []
-    for root in roots:
-        if root.is_dir():
-            existing.append(root)
-        else:
-            result.missing_roots.append(root)
+    existing = _folders(roots, result)
     real_roots = [root.resolve() for root in existing]
     found: list[tuple[Path, Path]] = []  # (shown path, real path)
 
@@ -131,14 +172,15 @@ def find_requirements(roots: Iterable[Path], max_depth: int = MAX_DEPTH) -> Disc
                 continue
             if is_dir:
                 if depth < max_depth and not _ignored(path, True, layers):
-                    walk(path, depth + 1, layers, git or (path / ".git").exists())
+                    walk(path, depth + 1, layers, git or _exists(path / ".git"))
                 continue
             if entry.name != REQUIREMENTS_NAME or _ignored(path, False, layers):
                 continue
             real = path.resolve()
-            if entry.is_symlink() and not (real.is_file() and _is_inside(real, real_roots)):
+            if entry.is_symlink() and not (_is_file(real) and _is_inside(real, real_roots)):
+                result.skipped_links.append((path, _link_target(path), _why_not(real)))
                 continue  # a symlink that leaves the searched folders, or dangles
-            if not real.is_file():
+            if not _is_file(real):
                 continue
             found.append((path, real))
 

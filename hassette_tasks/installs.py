@@ -48,6 +48,9 @@ def export_locked(
     cwd: Path | None = None,
 ) -> str:
     """The locked dependencies as a flat requirements list (uv export)."""
+    from hassette_tasks.project.staleness import check_lock_is_current
+
+    check_lock_is_current(project_dir)  # a stale lock said as such, before anything installs
     args: list[str | os.PathLike[str]] = [*EXPORT_ARGS, "--quiet"]
     if python:
         args += ["--python", python]
@@ -96,7 +99,7 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
         check_path_dependencies(project_dir)
     timeout = settings.install_timeout
     with private_workdir() as work:
-        copy = private_copy(project_dir, work)
+        copy = private_copy(project_dir, work, console.warn)
         if found is ProjectKind.LOCKED:
             console.line("project install: exporting the locked dependencies")
         exported = locked_requirements(settings, console, app, copy)
@@ -172,7 +175,12 @@ def report_unreadable(discovery: Discovery) -> None:
 def describe_discovery(console: Console, discovery: Discovery, roots: list[Path]) -> None:
     shown = ", ".join(str(root) for root in roots)
     for root in discovery.missing_roots:
-        console.line(f"requirements install: {root} does not exist, not searched")
+        if root in discovery.not_folders:
+            console.warn(f"{root} is not a folder: not searched for requirements.txt")
+        else:
+            console.line(f"requirements install: {root} does not exist, not searched")
+    for link, target, why in discovery.skipped_links:
+        console.warn(f"skipped {link}: it is a symlink to {target}, {why}")
     for folder in discovery.unreadable_folders:
         console.warn(f"cannot read the folder {folder}: not searched for requirements.txt")
     for path in discovery.empty:

@@ -138,7 +138,9 @@ def _switch(env: Mapping[str, str], name: str, warnings: list[str], enable_only:
     raw = env.get(name, DEFAULTS[name]).strip()
     if raw == "1":
         return True
-    if raw in ("0", ""):
+    # blank is the default for a switch that only turns something on; for one that is on
+    # by default (prune) a blank value turns it off, and that is said like any other value
+    if raw == "0" or (raw == "" and enable_only):
         return False
     if enable_only:
         warnings.append(f"{name}={raw!r} is not understood: only 1 enables it (treated as off)")

@@ -115,12 +115,13 @@ def project_fingerprint(
 def _add_local(print_: Fingerprint, path: Path) -> None:
     """A local path a requirements file installs: its build files by content, every other
     file by size and time (as a project's)."""
-    if not path.is_dir():
+    # os.path, not Path: on Python < 3.14 Path's tests raise inside an unreadable folder
+    if not os.path.isdir(path):
         print_.add(("local file", str(path))).add_file(path)
         return
     print_.add(("local folder", str(path)))
     for name in _BUILD_FILES:
-        if (path / name).exists():
+        if os.path.exists(path / name):
             print_.add_file(path / name)
     for entry in _project_files(path, frozenset(_BUILD_FILES)):
         print_.add(entry)

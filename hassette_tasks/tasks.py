@@ -10,11 +10,11 @@ from typing import Any
 from invoke.context import Context
 from invoke.tasks import Task
 
+from hassette_tasks import options
 from hassette_tasks import settings as settings_module
 from hassette_tasks.console import Console
 from hassette_tasks.failure import guarded
 from hassette_tasks.settings import Settings
-from hassette_tasks.util import atomic_write
 
 # One letter means one flag in every task. invoke's own short flags take each flag's
 # first free letter per task, so the same letter came to mean different flags in
@@ -84,13 +84,23 @@ def _emit(console: Console, task_name: str, text: str, output: str | None) -> No
     if not output:
         sys.stdout.write(text)
         return
-    target = Path(output)
-    atomic_write(target, text, prefix=f".{target.name}.partial-", shared=True)
+    options.write_output(Path(output), text)
     console.line(f"{task_name}: wrote {output}")
 
 
-def _run(body: Callable[[Console], object], halt_on_failure: bool = False) -> None:
-    guarded(Console, body, halt_on_failure)
+def _run(
+    body: Callable[[Console], object], halt_on_failure: bool = False, data_on_stdout: bool = False
+) -> None:
+    """BODY with a console; DATA_ON_STDOUT: the task prints data (a requirements list, file
+    names) on stdout, so its log lines go to stderr, where `> FILE` leaves them; a failure's
+    banner (no data was printed then) goes to both, so a terminal shows it either way."""
+
+    def console() -> Console:
+        if data_on_stdout:
+            return Console(stream=sys.stderr, banner_stream=sys.stdout)
+        return Console()
+
+    guarded(console, body, halt_on_failure)
 
 
 @task(
@@ -114,6 +124,9 @@ def export(
 
     def body(console: Console) -> None:
         cfg = _settings(project_dir=project_dir, venv=venv, install_timeout=timeout)
+        _require_project_dir(cfg, project_dir)
+        if output:
+            options.require_output(Path(output))
         if project.kind(cfg.project_dir) is project.ProjectKind.PYLOCK:
             # what install-locked would install: pylock.toml as requirements with hashes
             app = environment.inspect(cfg.venv)
@@ -126,7 +139,12 @@ def export(
         text = installs.export_locked(cfg.project_dir, console, cfg.install_timeout, python)
         _emit(console, "export", text, output)
 
-    _run(body)
+    _run(body, data_on_stdout=not output)
+
+
+def _require_project_dir(cfg: Settings, flag: str | None) -> None:
+    name = options.source("--project-dir", "HASSETTE__PROJECT_DIR", flag)
+    options.require_folder(cfg.project_dir, name, "project folder")
 
 
 @task(help=_help("project_dir", "venv", "constraints", "timeout", "dry_run"))
@@ -146,6 +164,7 @@ def install_locked(
         cfg = _settings(
             project_dir=project_dir, venv=venv, constraints=constraints, install_timeout=timeout
         )
+        _require_project_dir(cfg, project_dir)
         app = environment.inspect(cfg.venv)
         found = project.kind(cfg.project_dir)
         if not found.locked:
@@ -207,7 +226,7 @@ def install_reqs(
                 installs.install_requirements(cfg, console, app, discovery)
                 done.installed = True
 
-    _run(body)
+    _run(body, data_on_stdout=list or dry_run)  # they print the files' paths
 
 
 @task()
@@ -282,9 +301,11 @@ def constraints(c: Context, venv: str | None = None, output: str | None = None) 
     from hassette_tasks.constraints import generate
 
     def body(console: Console) -> None:
+        if output:
+            options.require_output(Path(output))
         _emit(console, "constraints", generate(_settings(venv=venv).venv), output)
 
-    _run(body)
+    _run(body, data_on_stdout=not output)
 
 
 @task(help=_help("venv", output="write the record to this file (stdout without it)"))
@@ -294,10 +315,12 @@ def baseline(c: Context, venv: str | None = None, output: str | None = None) -> 
     from hassette_tasks import environment
 
     def body(console: Console) -> None:
+        if output:
+            options.require_output(Path(output))
         app = environment.inspect(_settings(venv=venv).venv)
         _emit(console, "baseline", image_baseline.snapshot_text(app), output)
 
-    _run(body)
+    _run(body, data_on_stdout=not output)
 
 
 @task(help=_help("venv"))
@@ -308,8 +331,8 @@ def settings_names(c: Context, venv: str | None = None) -> None:
     def body(console: Console) -> None:
         text, why_not = hassette_settings.probe(_settings(venv=venv).python)
         if text is None:  # an older hassette: no list, and boot skips the check, saying so
-            Console(stream=sys.stderr).warn(f"settings-names: no list ({why_not})")
+            console.warn(f"settings-names: no list ({why_not})")
             return
         sys.stdout.write(text)
 
-    _run(body)
+    _run(body, data_on_stdout=True)

@@ -5,10 +5,12 @@ thread left behind. What uv's failures mean to a user is in uv_failures.py besid
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -167,6 +169,8 @@ def run(
         if capture
         else {"_out": _Lines(take), "_err_to_out": True}
     )
+    if cwd is not None:
+        _require_folder(cwd)
     before = set(threading.enumerate())
     process = _start(args, cwd, env, streams)
     watchdog = _Watchdog(process.pid, timeout)
@@ -185,6 +189,13 @@ def run(
         watchdog.stop()
         _join_threads_started_since(before)
     return "".join(captured if capture else lines)
+
+
+def _require_folder(cwd: Path) -> None:
+    """Raise the OSError that entering CWD would raise: sh enters it in the forked child,
+    where a failure becomes sh's ForkException (a traceback) instead of an OSError."""
+    if not stat.S_ISDIR(os.stat(cwd).st_mode):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(cwd))
 
 
 def _start(

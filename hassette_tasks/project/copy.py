@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import tomllib
+from collections.abc import Callable
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,22 @@ from hassette_tasks.project import PYPROJECT, SKIPPED_NAMES
 
 def _skip(_folder: str, names: list[str]) -> set[str]:
     return {name for name in names if name in SKIPPED_NAMES or name.endswith(".pyc")}
+
+
+def _unreadable_folders(folder: str, names: list[str]) -> list[str]:
+    """The NAMES in FOLDER that are folders this user cannot list (another uid's 0700
+    folder): the copy passes them over, as the requirements search does, rather than fail
+    the start on a folder the build cannot have meant (it could not read it either)."""
+    found = []
+    for name in names:
+        path = os.path.join(folder, name)
+        if os.path.islink(path) or not os.path.isdir(path):
+            continue
+        try:
+            os.scandir(path).close()
+        except OSError:
+            found.append(name)
+    return found
 
 
 def _copy_failure(project_dir: Path, detail: str, disk_full: bool) -> StartupError:
@@ -35,15 +52,28 @@ def _copy_failure(project_dir: Path, detail: str, disk_full: bool) -> StartupErr
     )
 
 
-def private_copy(project_dir: Path, workdir: Path) -> Path:
+def private_copy(
+    project_dir: Path, workdir: Path, warn: Callable[[str], None] | None = None
+) -> Path:
     """Copy the project into WORKDIR (a private temporary folder) to build it there.
 
     Read-only mounts work and nothing is written into the user's tree. Symlinks are
-    copied as symlinks, never followed.
+    copied as symlinks, never followed. A folder this user cannot read is left out, and
+    WARN told so.
     """
     destination = workdir / "project"
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        skipped = _skip(folder, names)
+        unreadable = _unreadable_folders(folder, [name for name in names if name not in skipped])
+        for name in unreadable:
+            if warn is not None:
+                where = os.path.join(folder, name)
+                warn(f"cannot read the folder {where}: not part of the project build")
+        return skipped | set(unreadable)
+
     try:
-        shutil.copytree(project_dir, destination, symlinks=True, ignore=_skip)
+        shutil.copytree(project_dir, destination, symlinks=True, ignore=skip)
     except shutil.Error as error:
         # copytree collects each file's OSError as text: a full TMPDIR is only seen there
         entries = error.args[0] if error.args and isinstance(error.args[0], list) else []
