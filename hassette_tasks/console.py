@@ -112,13 +112,9 @@ class Console:
         env: Mapping[str, str] | None = None,
         stream: TextIO | None = None,
         started: float | None = None,
-        banner_stream: TextIO | None = None,
     ):
         self.redact = Redactor(os.environ if env is None else env)
         self.stream = stream or sys.stdout
-        # a banner is written here too (a task whose stdout is data, and so whose log goes to
-        # stderr, still shows a failure on stdout, where no data was written)
-        self.banner_stream = banner_stream
         self.started = process_start_monotonic() if started is None else started
 
     def elapsed_ms(self) -> int:
@@ -152,6 +148,3 @@ class Console:
             ]
         lines += [rule, ""]
         self._write("\n".join(lines) + "\n")
-        if self.banner_stream is not None and self.banner_stream is not self.stream:
-            self.banner_stream.write(self.redact("\n".join(lines) + "\n"))
-            self.banner_stream.flush()

@@ -92,13 +92,11 @@ def _run(
     body: Callable[[Console], object], halt_on_failure: bool = False, data_on_stdout: bool = False
 ) -> None:
     """BODY with a console; DATA_ON_STDOUT: the task prints data (a requirements list, file
-    names) on stdout, so its log lines go to stderr, where `> FILE` leaves them; a failure's
-    banner (no data was printed then) goes to both, so a terminal shows it either way."""
+    names) on stdout, so its log lines, banners included, go to stderr, where `> FILE` or
+    `$(...)` leaves them (once: docker logs and a terminal show both streams)."""
 
     def console() -> Console:
-        if data_on_stdout:
-            return Console(stream=sys.stderr, banner_stream=sys.stdout)
-        return Console()
+        return Console(stream=sys.stderr) if data_on_stdout else Console()
 
     guarded(console, body, halt_on_failure)
 

@@ -49,4 +49,6 @@ def test_constraints_without_hassette_is_an_error(layout, tmp_path):
     result = layout.run("constraints", "--venv", str(tmp_path / "empty venv"))
 
     assert result.exit_code != 0
-    assert "hassette is not installed" in result.stdout
+    # constraints prints data on stdout: its log and banner go to stderr, once
+    assert "hassette is not installed" in result.stderr
+    assert "hassette is not installed" not in result.stdout

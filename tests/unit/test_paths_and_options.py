@@ -165,16 +165,3 @@ def test_blank_prune_setting_is_off_with_a_warning_and_blank_enable_switches_are
     quiet = load({"HASSETTE__INSTALL_DEPS": "", "HASSETTE__FORCE_INSTALL": ""})
     assert quiet.install_deps is False and quiet.force_install is False
     assert quiet.warnings == []
-
-
-def test_a_data_task_console_logs_to_stderr_and_shows_banners_on_both():
-    err, out = io.StringIO(), io.StringIO()
-    console = Console(env={"HASSETTE__TOKEN": "s3cr3t"}, stream=err, banner_stream=out)
-    console.line("project install: exporting")
-    console.warn("cannot read the folder /apps/x: not searched for requirements.txt")
-    console.banner("EXPORT FAILED", ["What happened: token s3cr3t"])
-    assert "exporting" in err.getvalue() and "exporting" not in out.getvalue()
-    assert "warning:" not in out.getvalue()
-    for stream in (err, out):
-        assert "EXPORT FAILED" in stream.getvalue() and "****" in stream.getvalue()
-        assert "s3cr3t" not in stream.getvalue()
