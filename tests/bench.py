@@ -53,6 +53,7 @@ from tests.support import packages
 PHASE = re.compile(r"^\[\s*(\d+)ms\] (.*)$", re.M)
 INDEX_URL = "http://index:8000/simple"
 REAL_UV = "/usr/local/bin/uv"
+INDEX_SERVER = Path(__file__).resolve().parent / "support" / "index_server.py"
 TIMED_UV = "/opt/bench-uv"
 UV_TIMES = "/bench-times"
 IMAGE_PATH = "/app/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -377,14 +378,17 @@ def main() -> int:
             "index",
             "-v",
             f"{served}:/srv:ro",
+            "-v",
+            f"{INDEX_SERVER}:/support/index_server.py:ro",
             "--entrypoint",
             "python3",
             options.image,
-            "-m",
-            "http.server",
-            "8000",
-            "--directory",
-            "/srv",
+            "/support/index_server.py",
+            "serve",
+            *("--root", "/srv", "--host", "0.0.0.0", "--port", "8000", "--lifetime", "86400"),
+            # as PyPI's pages expire: a start asks the index again (no fresh page in uv's
+            # HTTP cache), and a start without network meets an unreachable index
+            *("--cache-control", "no-cache"),
         )
         wait_for_index(index)
 

@@ -18,6 +18,10 @@ from tests.support import packages
 pytestmark = pytest.mark.docker
 
 UNREACHABLE = "PACKAGE INDEX UNREACHABLE"
+FROM_CACHE_LINE = (
+    "requirements install: index unreachable, installed from the local cache "
+    "(versions may be older than the index has)"
+)
 LAST_GOOD = "STARTED WITH THE LAST GOOD ENVIRONMENT"
 
 
@@ -59,6 +63,8 @@ def test_requirements_with_a_pin_and_a_range_recreate_offline(
     _, offline = online_then_offline(containers, spec, "--version")
 
     assert_started_offline(offline)
+    # the compose index sends no-cache: uv asked it again, met no network, took the cache
+    assert FROM_CACHE_LINE in offline.output, offline.describe()
     assert "+ appliba==1.0" in offline.output, offline.describe()
     assert "+ applibb==1.0" in offline.output, offline.describe()
 
