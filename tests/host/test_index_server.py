@@ -75,7 +75,8 @@ def test_script_mode_serves_with_the_cache_control_asked_for(wheels, tmp_path):
     # the compose index and the bench's run it so: uv must ask again, never trust its cache
     packages.write_simple_index(wheels, tmp_path)
     command = [sys.executable, SCRIPT, "serve", "--root", str(tmp_path), "--lifetime", "20"]
-    process = subprocess.Popen([*command, "--cache-control", "no-cache"], stdout=subprocess.PIPE, text=True)
+    command += ["--cache-control", "no-cache"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         url = process.stdout.readline().split()[-1]
         with urllib.request.urlopen(f"{url}/simple/tinydep/", timeout=5) as answer:
