@@ -213,16 +213,17 @@ def index_first(
     except StartupError as error:
         failure = error
     if again is not None and failure.failure is Failure.UNREACHABLE and not no_route(failure):
-        failure, again = again(), None  # may be a blip: uv's retries, as without this
-        if failure is None:
+        retried = again()  # may be a blip: uv's retries, as without this
+        if retried is None:
             return
+        failure, again = retried, None
     if not is_network_error(failure) or not cache_possible():
         raise failure
     missed = try_from_cache(args, console, timeout, cwd=cwd)
     if missed is None:
         console.line(FROM_CACHE_LINE)
         return
-    if again is not None:  # before giving up: the retries the quick attempt skipped
+    if again is not None and no_route(failure):  # the retries the quick attempt skipped
         retried = again()
         if retried is None:
             return
