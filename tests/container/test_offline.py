@@ -213,3 +213,37 @@ def test_baked_image_starts_warm_read_only_without_network(
     assert "Installing requirements" not in started.output
     assert "exact environment" not in started.output
     assert "handing off to hassette" in started.output
+
+
+def test_last_good_puts_back_what_an_earlier_file_installed(
+    cache_volume, containers, folders, base_env, index
+):
+    config, apps, other = folders.make("config"), folders.make("my apps"), folders.make("other")
+    cache = ["-v", f"{cache_volume}:/uv_cache"]
+    env = {**base_env, "HASSETTE__INSTALL_DEPS": "1"}
+    write(other / "requirements.txt", "applibb==1.0\n")  # another container fills the cache
+    filled = containers.run("--version", env=env, mounts=[Mount(other, "/config")], options=cache)
+    assert filled.exit_code == 0, filled.describe()
+    write(apps / "requirements.txt", "tinydep==1.0\n")  # /apps is installed before /config
+    write(config / "requirements.txt", "applibc==1.0\n")
+    name = containers.create(
+        "--version", env=env, mounts=[Mount(config, "/config"), Mount(apps, "/apps")], options=cache
+    )
+    assert containers.start_attached(name).exit_code == 0
+    docker("network", "disconnect", index.network, name)
+    write(apps / "requirements.txt", "tinydep==1.0\napplibb==1.0\n")  # from the cache
+    write(config / "requirements.txt", "applibc==1.0\nappliba\n")  # appliba: never cached
+
+    cut = containers.start_attached(name)
+
+    assert cut.exit_code == 0, cut.describe()
+    assert LAST_GOOD in cut.output, cut.describe()
+    assert "putting the venv back (applibb 1.0 removed)" in cut.output, cut.describe()
+    assert "Traceback" not in cut.output
+
+    docker("network", "connect", index.network, name)
+    back = containers.start_attached(name)
+
+    assert back.exit_code == 0, back.describe()
+    assert LAST_GOOD not in back.output
+    assert "+ appliba==1.0" in back.output, back.describe()
