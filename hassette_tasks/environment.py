@@ -76,8 +76,8 @@ def inspect(venv: Path) -> AppEnvironment:
 
 DERIVED_IMAGE = (
     "or install the packages when you build an image of your own (FROM this image, COPY "
-    "your project or requirements, RUN hassette-tasks boot --dry-run to see the plan, then "
-    "RUN hassette-tasks install-locked / install-reqs) and start that one."
+    "your project to /apps and requirements.txt to /config, set HASSETTE__* settings in ENV "
+    "lines, then RUN hassette-tasks bake: the README's Baked images) and start that one."
 )
 
 

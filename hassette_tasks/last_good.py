@@ -3,10 +3,10 @@ is down (and the cache lacks what it needs), start hassette on the venv the last
 start left, and keep that start's warm-restart record so the next start installs the change.
 
 Only a network failure qualifies (offline.is_network_error): a conflict, a hash mismatch or a
-broken lock still fail. A venv that this start already changed is no longer the last good
-one: uv fails a step at resolution or download, before it installs anything (checked on
-real uv 0.13, tests/host/test_last_good.py), so only an earlier step of the same start can
-have changed it; then the start fails as it would have without this.
+broken lock still fail. uv fails a step at resolution or download, before it installs
+anything (checked on real uv 0.13, tests/host/test_last_good.py), so only an earlier step
+of the same start can have changed the venv: rollback.py puts that back first (from the
+cache, offline); when it cannot, the start fails as it would have without this.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
-from hassette_tasks import integrity, offline, state
+from hassette_tasks import integrity, offline, rollback, state
 from hassette_tasks.console import Console
 from hassette_tasks.errors import StartupError
+from hassette_tasks.settings import Timeout
 
 TITLE = "STARTED WITH THE LAST GOOD ENVIRONMENT"
 HAND_OFF_NOTE = " (the last good environment: the change was not installed)"
@@ -35,8 +36,10 @@ class LastGood:
         guard: integrity.InstallGuard,
         console: Console,
         start: Callable[[str], NoReturn] | None,
+        timeout: Timeout | None = None,
     ):
         self.venv = venv
+        self.timeout = timeout  # for putting back what an earlier step changed
         self.guard = guard
         self.console = console
         self.start = start  # steps.hand_off with the note, bound by boot; None: never used
@@ -59,11 +62,15 @@ class LastGood:
             self.use(self.console, step, error)
 
     def applies(self, error: StartupError) -> bool:
-        if self.start is None or self.record is None or not offline.is_network_error(error):
+        if self.start is None or self.record is None:
             return False
-        return not integrity.changed_since(self.guard.app.site_packages, self.guard.before)
+        return offline.is_network_error(error)
 
     def use(self, console: Console, step: str, error: StartupError) -> NoReturn:
+        try:  # what an earlier step of this start installed goes first
+            undone = rollback.put_back(self.guard.app, console, self.guard.before, self.timeout)
+        except (rollback.CannotPutBack, OSError) as why:
+            raise cannot_put_back(error, str(why)) from None
         restore_record(self.venv, self.record or b"")
         self.guard.finish(console)  # the venv is as the last successful start left it
         missing = getattr(error, "missing", None)
@@ -73,6 +80,7 @@ class LastGood:
             [
                 f"Not installed: {what}.",
                 f"Why: {error.what}",
+                *([f"Put back (an earlier step had changed the venv): {undone}."] * bool(undone)),
                 "Hassette starts on the packages the last successful start installed. The "
                 "warm-restart record is kept as it was: the next start with the package "
                 "index reachable installs the change.",
@@ -81,6 +89,16 @@ class LastGood:
         )
         assert self.start is not None  # applies() said so
         self.start(HAND_OFF_NOTE)
+
+
+def cannot_put_back(error: StartupError, why: str) -> StartupError:
+    """ERROR as it stands, saying why the last good environment could not take over."""
+    error.what = (  # the same error: its kind, exit code and missing names stay
+        f"{error.what} An earlier step of this start had already changed the venv, and it "
+        f"could not be put back as the last successful start left it ({why}): hassette "
+        "cannot start on the last good environment either."
+    )
+    return error
 
 
 def restore_record(venv: Path, record: bytes) -> None:

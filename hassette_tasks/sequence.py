@@ -70,7 +70,9 @@ def installing(
         baseline.ensure_baseline(app, console)  # the venv's own packages, before any install
     done = Installs()
     if start_on_last_good is not None:  # reads the record: before it is forgotten
-        done.fallback = LastGood(settings.venv, guard, console, start_on_last_good)
+        done.fallback = LastGood(
+            settings.venv, guard, console, start_on_last_good, settings.install_timeout
+        )
     if record is not None:
         _forget_record(settings, console)
     yield done

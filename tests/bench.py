@@ -47,12 +47,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hassette_tasks.discovery import find_requirements
+from tests.bench_old_script import build_old_image
 from tests.container import dockerrun
 from tests.support import packages
 
 PHASE = re.compile(r"^\[\s*(\d+)ms\] (.*)$", re.M)
 INDEX_URL = "http://index:8000/simple"
 REAL_UV = "/usr/local/bin/uv"
+INDEX_SERVER = Path(__file__).resolve().parent / "support" / "index_server.py"
 TIMED_UV = "/opt/bench-uv"
 UV_TIMES = "/bench-times"
 IMAGE_PATH = "/app/.venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -83,6 +85,7 @@ class Scenario:
     offline: bool = False  # with fresh: `--network none` (the index exists, unreachable)
     failed: int = 0  # starts that did not hand off (an offline start of an older image)
     breakdown: bool = False  # also run through the uv timing wrapper
+    image: str | None = None  # another image than --image (the old script's variant)
     handoff_ms: list[int] = field(default_factory=list)
     own_ms: list[int] = field(default_factory=list)  # boot's own work: start line to hand-off
     whole_ms: list[int] = field(default_factory=list)
@@ -202,6 +205,24 @@ def uv_step(command: str) -> str | None:
     return None
 
 
+def old_scenarios(scenarios: list[Scenario], image: str) -> list[Scenario]:
+    """The same scenarios with the old script's image: all while the index is up (the old
+    script may ask it on every start), no uv breakdown, no time to live."""
+    return [
+        Scenario(
+            f"old-{scenario.name}",
+            f"old script: {scenario.description}",
+            dict(scenario.env),
+            list(scenario.mounts),
+            fresh=scenario.fresh,
+            shared_cache=scenario.shared_cache,
+            offline=scenario.offline,
+            image=image,
+        )
+        for scenario in scenarios
+    ]
+
+
 def make_inputs(work: Path, backends: Path | None) -> tuple[Path, Path, Path]:
     """Wheels and their simple index, a locked project, and an apps folder with requirements."""
     wheels = work / "wheels"
@@ -304,6 +325,14 @@ def main() -> int:
     parser.add_argument("--build-backends", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     parser.add_argument("--no-live", action="store_true", help="skip the time-to-live figures")
+    parser.add_argument(
+        "--old-script",
+        type=Path,
+        default=None,
+        help="also run every scenario with this bash script (hassette's old docker_start.sh: "
+        "installs from /apps with uv, ends in `exec hassette run`) as the container's command "
+        "in a variant of the image, and report both side by side (tests/bench_old_script.py)",
+    )
     options = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hassette-bench-"))
@@ -359,6 +388,7 @@ def main() -> int:
         Live("new-container", "new container, same cache volume"),
     ]
     containers: list[str] = []
+    images: list[str] = []
     volumes = [shared_volume]
     serial = iter(range(10_000))
     try:
@@ -377,14 +407,17 @@ def main() -> int:
             "index",
             "-v",
             f"{served}:/srv:ro",
+            "-v",
+            f"{INDEX_SERVER}:/support/index_server.py:ro",
             "--entrypoint",
             "python3",
             options.image,
-            "-m",
-            "http.server",
-            "8000",
-            "--directory",
-            "/srv",
+            "/support/index_server.py",
+            "serve",
+            *("--root", "/srv", "--host", "0.0.0.0", "--port", "8000", "--lifetime", "86400"),
+            # as PyPI's pages expire: a start asks the index again (no fresh page in uv's
+            # HTTP cache), and a start without network meets an unreachable index
+            *("--cache-control", "no-cache"),
         )
         wait_for_index(index)
 
@@ -414,7 +447,8 @@ def main() -> int:
                     "-e",
                     f"BENCH_UV_TIMES={UV_TIMES}/{timed}",
                 ]
-            return [*args, options.image, *(["--version"] if hassette is None else hassette)]
+            image = scenario.image or options.image
+            return [*args, image, *(["--version"] if hassette is None else hassette)]
 
         def start(scenario: Scenario, timed: bool = False) -> tuple[dict, str, Path]:
             """One start; with TIMED through the uv timing wrapper, whose records (of this
@@ -422,14 +456,15 @@ def main() -> int:
             record = f"{scenario.name}-{next(serial)}" if scenario.fresh else scenario.name
             times = work / "times" / record
             times.unlink(missing_ok=True)
+            may_fail = scenario.offline or scenario.image is not None
             if scenario.fresh:
                 args = run_args(scenario, record if timed else None)
-                return (*timed_start(["run", "--rm", *args], may_fail=scenario.offline), times)
+                return (*timed_start(["run", "--rm", *args], may_fail=may_fail), times)
             name = f"{tag}-{scenario.name}{'-timed' if timed else ''}"
             if name not in containers:
                 docker("create", "--name", name, *run_args(scenario, record if timed else None))
                 containers.append(name)
-            return (*timed_start(["start", "-a", name]), times)
+            return (*timed_start(["start", "-a", name], may_fail=may_fail), times)
 
         for scenario in scenarios:  # warm the shared volume: one start that fills it
             if scenario.shared_cache:
@@ -453,6 +488,20 @@ def main() -> int:
                 for _ in range(options.runs):
                     _, output, times = start(scenario, timed=True)
                     scenario.steps.append(step_breakdown(output, times))
+        if options.old_script:  # the same scenarios, the old script as the command
+            old_image = build_old_image(options.image, options.old_script, work, tag)
+            images.append(old_image)
+            for scenario in old_scenarios(scenarios, old_image):
+                print(f"[bench] {scenario.description}", flush=True)
+                scenarios.append(scenario)
+                for run in range(options.runs + (0 if scenario.fresh else 1)):
+                    result = start(scenario)[0]
+                    if not result:
+                        scenario.failed += 1
+                    elif run or scenario.fresh:
+                        scenario.add(result)
+                    else:
+                        scenario.first_start = result
         live_ports = {}
         if not options.no_live:
             print("[bench] time to live: new containers on the shared cache", flush=True)
@@ -499,10 +548,32 @@ def main() -> int:
         for volume in volumes:
             docker("volume", "rm", "-f", volume, check=False)
         docker("network", "rm", network, check=False)
+        for built in images:
+            docker("rmi", "-f", built, check=False)
         shutil.rmtree(work, ignore_errors=True)
 
     report(options, scenarios, lives, discovery)
     return 0
+
+
+def side_by_side(scenarios: list[Scenario]) -> None:
+    """With --old-script: each scenario's hand-off against the old script's."""
+    by_name = {scenario.name: scenario for scenario in scenarios}
+    old = [scenario for scenario in scenarios if scenario.image]
+    if not old:
+        return
+    print()
+    print("hand-off, ours vs the old script (medians; the old script's restarts had the index up)")
+    for theirs in old:
+        ours = by_name[theirs.name.removeprefix("old-")]
+        mine, its = median(ours.handoff_ms), median(theirs.handoff_ms)
+        if its is None:
+            text = f"{mine} ms; the old script did not start ({theirs.failed} failed)"
+        elif mine is None:
+            text = f"ours did not start; the old script {its} ms"
+        else:
+            text = f"{mine} ms vs {its} ms: {mine / its:.2f}x of the old script's time"
+        print(f"  {ours.description:<50} {text}")
 
 
 def report(options, scenarios: list[Scenario], lives: list[Live], discovery: dict) -> None:
@@ -527,6 +598,7 @@ def report(options, scenarios: list[Scenario], lives: list[Live], discovery: dic
             f"{median(scenario.own_ms):>7} ms {median(scenario.whole_ms):>9} ms"
             + (f"  ({scenario.failed} failed)" if scenario.failed else "")
         )
+    side_by_side(scenarios)
     print()
     print("install steps through the uv timing wrapper (ms, medians): log / uv's own / boot's")
     for scenario in scenarios:

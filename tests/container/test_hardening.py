@@ -30,6 +30,8 @@ def test_read_only_root_with_a_project_says_so_before_uv_runs(containers, projec
     assert BANNER in run.output
     assert "read-only file system" in run.output
     assert "--read-only" in run.output  # what to do: drop it, or build an image of your own
+    assert "RUN hassette-tasks bake" in run.output  # the README's recipe for that image
+    assert "install-locked" not in run.output
     assert "project install: exporting" not in run.output, "uv ran anyway"
     assert "handing off" not in run.output
 
@@ -49,6 +51,7 @@ def test_foreign_uid_with_a_project_names_the_uid_and_the_owner(containers, proj
     assert BANNER in run.output
     assert "uid 4242" in run.output and "belongs to uid 1000" in run.output, run.output
     assert "--user" in run.output
+    assert "RUN hassette-tasks bake" in run.output
     assert "project install: exporting" not in run.output, "uv ran anyway"
 
 

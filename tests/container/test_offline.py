@@ -18,6 +18,10 @@ from tests.support import packages
 pytestmark = pytest.mark.docker
 
 UNREACHABLE = "PACKAGE INDEX UNREACHABLE"
+FROM_CACHE_LINE = (
+    "requirements install: index unreachable, installed from the local cache "
+    "(versions may be older than the index has)"
+)
 LAST_GOOD = "STARTED WITH THE LAST GOOD ENVIRONMENT"
 
 
@@ -59,6 +63,8 @@ def test_requirements_with_a_pin_and_a_range_recreate_offline(
     _, offline = online_then_offline(containers, spec, "--version")
 
     assert_started_offline(offline)
+    # the compose index sends no-cache: uv asked it again, met no network, took the cache
+    assert FROM_CACHE_LINE in offline.output, offline.describe()
     assert "+ appliba==1.0" in offline.output, offline.describe()
     assert "+ applibb==1.0" in offline.output, offline.describe()
 
@@ -207,3 +213,37 @@ def test_baked_image_starts_warm_read_only_without_network(
     assert "Installing requirements" not in started.output
     assert "exact environment" not in started.output
     assert "handing off to hassette" in started.output
+
+
+def test_last_good_puts_back_what_an_earlier_file_installed(
+    cache_volume, containers, folders, base_env, index
+):
+    config, apps, other = folders.make("config"), folders.make("my apps"), folders.make("other")
+    cache = ["-v", f"{cache_volume}:/uv_cache"]
+    env = {**base_env, "HASSETTE__INSTALL_DEPS": "1"}
+    write(other / "requirements.txt", "applibb==1.0\n")  # another container fills the cache
+    filled = containers.run("--version", env=env, mounts=[Mount(other, "/config")], options=cache)
+    assert filled.exit_code == 0, filled.describe()
+    write(apps / "requirements.txt", "tinydep==1.0\n")  # /apps is installed before /config
+    write(config / "requirements.txt", "applibc==1.0\n")
+    name = containers.create(
+        "--version", env=env, mounts=[Mount(config, "/config"), Mount(apps, "/apps")], options=cache
+    )
+    assert containers.start_attached(name).exit_code == 0
+    docker("network", "disconnect", index.network, name)
+    write(apps / "requirements.txt", "tinydep==1.0\napplibb==1.0\n")  # from the cache
+    write(config / "requirements.txt", "applibc==1.0\nappliba\n")  # appliba: never cached
+
+    cut = containers.start_attached(name)
+
+    assert cut.exit_code == 0, cut.describe()
+    assert LAST_GOOD in cut.output, cut.describe()
+    assert "putting the venv back (applibb 1.0 removed)" in cut.output, cut.describe()
+    assert "Traceback" not in cut.output
+
+    docker("network", "connect", index.network, name)
+    back = containers.start_attached(name)
+
+    assert back.exit_code == 0, back.describe()
+    assert LAST_GOOD not in back.output
+    assert "+ appliba==1.0" in back.output, back.describe()

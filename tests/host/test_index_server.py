@@ -69,3 +69,19 @@ def test_serve_mode_serves_a_pep_503_tree(wheels, tmp_path):
             f"{server.url}/simple/tinydep/tinydep-2.0-py3-none-any.whl", timeout=5
         ).read()
         assert wheel[:2] == b"PK"
+
+
+def test_script_mode_serves_with_the_cache_control_asked_for(wheels, tmp_path):
+    # the compose index and the bench's run it so: uv must ask again, never trust its cache
+    packages.write_simple_index(wheels, tmp_path)
+    command = [sys.executable, SCRIPT, "serve", "--root", str(tmp_path), "--lifetime", "20"]
+    command += ["--cache-control", "no-cache"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        url = process.stdout.readline().split()[-1]
+        with urllib.request.urlopen(f"{url}/simple/tinydep/", timeout=5) as answer:
+            assert answer.headers["Cache-Control"] == "no-cache"
+            assert b"tinydep-1.0" in answer.read()
+    finally:
+        process.kill()
+        process.wait()

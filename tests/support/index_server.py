@@ -1,10 +1,10 @@
 """A local package index for fault tests: serve a folder, hang, or answer 500.
 
 Runs in-process (`IndexServer(...)` as a context manager) or as a script
-(`python index_server.py MODE [--root DIR] [--host H] [--port N] [--lifetime S]`, which
-prints `listening on http://HOST:PORT` once ready). On 127.0.0.1 unless told otherwise (a
-container serving its compose network listens on 0.0.0.0), never longer than its
-lifetime: a forgotten server stops by itself.
+(`python index_server.py MODE [--root DIR] [--host H] [--port N] [--lifetime S]
+[--cache-control VALUE]`, which prints `listening on http://HOST:PORT` once ready). On
+127.0.0.1 unless told otherwise (a container serving its compose network listens on
+0.0.0.0), never longer than its lifetime: a forgotten server stops by itself.
 
 Modes:
   serve     files from a folder (a PEP 503 tree from packages.write_simple_index;
@@ -191,9 +191,19 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_LIFETIME,
         help=f"stop after this many seconds (default {DEFAULT_LIFETIME:g})",
     )
+    parser.add_argument(
+        "--cache-control",
+        default=None,
+        help="Cache-Control header of every answer (mode serve; e.g. no-cache: uv asks again)",
+    )
     options = parser.parse_args(argv)
     server = IndexServer(
-        options.mode, options.root, options.port, options.lifetime, options.host
+        options.mode,
+        options.root,
+        options.port,
+        options.lifetime,
+        options.host,
+        cache_control=options.cache_control,
     ).start()
     print(f"listening on {server.url}", flush=True)
     try:
