@@ -81,26 +81,30 @@ def read_toml(path: Path) -> tuple[dict[str, Any] | None, str]:
 
 
 @dataclass(frozen=True)
-class UnknownKey:
-    dotted: str
-    source: Path
+class Unknown:
+    """A name (a variable, or a hassette.toml key dotted) hassette would refuse."""
+
+    name: str
+    source: str
     suggestion: str | None
 
+    def describe(self) -> str:
+        hint = f", did you mean {self.suggestion}?" if self.suggestion else ""
+        return f"{self.name} (from {self.source}{hint})"
 
-def unknown_keys(
-    tree: Mapping[str, Any], table: Mapping[str, Any], source: Path
-) -> list[UnknownKey]:
+
+def unknown_keys(tree: Mapping[str, Any], table: Mapping[str, Any], source: Path) -> list[Unknown]:
     """The keys of one hassette.toml that hassette would refuse, each with its closest name."""
-    found: dict[str, UnknownKey] = {}
+    found: dict[str, Unknown] = {}
     hoisted = table.get("hassette")
     tables: list[Mapping[str, Any]] = [{k: v for k, v in table.items() if k != "hassette"}]
     if isinstance(hoisted, Mapping):
         tables.append(hoisted)
     elif "hassette" in table:  # `hassette = 5`: hassette cannot merge it
-        found["hassette"] = UnknownKey("hassette", source, None)
+        found["hassette"] = Unknown("hassette", str(source), None)
     for data in tables:
         for dotted in _walk(tree, data, ""):
-            found.setdefault(dotted, UnknownKey(dotted, source, _suggest(tree, dotted)))
+            found.setdefault(dotted, Unknown(dotted, str(source), _suggest(tree, dotted)))
     return list(found.values())
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from hassette_tasks import dotenv, hassette_config
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.hassette_config import Unknown
 from hassette_tasks.settings import STARTUP_ONLY, Settings, hassette_environment
 
 NAMES_FILE = Path("/opt/hassette-tasks/hassette-settings.json")
@@ -153,17 +154,6 @@ def load_names(path: Path) -> tuple[KnownNames | None, str]:
         return None, f"cannot read {path} ({error})"
 
 
-@dataclass(frozen=True)
-class Unknown:
-    name: str
-    source: str
-    suggestion: str | None
-
-    def describe(self) -> str:
-        hint = f", did you mean {self.suggestion}?" if self.suggestion else ""
-        return f"{self.name} (from {self.source}{hint})"
-
-
 def unknown_names(
     names: KnownNames, entries: list[tuple[str, str | None]], source: str
 ) -> list[Unknown]:
@@ -234,8 +224,7 @@ def _toml_keys(names: KnownNames, files: Sequence[Path], console: Console) -> li
         if names.toml is None:
             console.line(f"hassette settings: {path} not checked (this image has no key list)")
             continue
-        for key in hassette_config.unknown_keys(names.toml, table, path):
-            found.append(Unknown(key.dotted, str(path), key.suggestion))
+        found += hassette_config.unknown_keys(names.toml, table, path)
     return found
 
 
