@@ -28,6 +28,7 @@ class Failure(Enum):
     REPAIR = (14, "REPAIR FAILED")
     UNKNOWN_SETTING = (15, "UNKNOWN HASSETTE SETTING")
     STARTUP_SETTING_IN_DOTENV = (16, "START-UP SETTING IN .env")
+    INDEX_AUTH = (17, "INDEX AUTHENTICATION FAILED")
 
     @property
     def exit_code(self) -> int:
