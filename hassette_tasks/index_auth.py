@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hassette_tasks.console import REDACTED
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.project.indexes import Index, bare, environment_indexes
 from hassette_tasks.userinfo import hide
@@ -83,7 +84,7 @@ class Refused(StartupError):
         name = f" `{index.name}`" if index is not None and index.name else ""
         super().__init__(
             Failure.INDEX_AUTH,
-            f"{step}: the package index{name} {hide(found.url, '***')} answered "
+            f"{step}: the package index{name} {hide(found.url, REDACTED)} answered "
             f"{found.status}: uv could not read it.",
             todo(found, index),
             output,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hassette_tasks.console import REDACTED
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.installed import canonicalize_name
 from hassette_tasks.project import LOCK, PYPROJECT, uv_lock_packages
@@ -42,7 +43,7 @@ class Index:
 
     @property
     def shown(self) -> str:
-        return hide(self.url, "***")
+        return hide(self.url, REDACTED)
 
     @property
     def variables(self) -> tuple[str, str] | None:
