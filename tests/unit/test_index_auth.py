@@ -17,24 +17,11 @@ from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.project import indexes
 
 # uv 0.13.9's words, captured against tests/support/index_server.py --auth (wrong password)
-FILE_401 = """Using Python 3.12.1 environment at: venv
-error: Failed to download `secretpkg @ http://127.0.0.1:18802/simple/secretpkg/secretpkg-1.0-py3-none-any.whl`
-  cause: Failed to fetch: http://127.0.0.1:18802/simple/secretpkg/secretpkg-1.0-py3-none-any.whl
-  cause: HTTP status client error (401 Unauthorized) for url (http://127.0.0.1:18802/simple/secretpkg/secretpkg-1.0-py3-none-any.whl)
-"""
-FILE_403 = FILE_401.replace("401 Unauthorized", "403 Forbidden")
-PAGE_401 = """Using Python 3.12.1 environment at: venv
-error: No solution found when resolving dependencies
-  cause: Because secretpkg was not found in the package registry and you require secretpkg, we can conclude that your requirements are unsatisfiable.
-
-hint: An index URL (http://127.0.0.1:18802/simple) could not be queried due to a lack of valid authentication credentials (401 Unauthorized)
-"""
-PAGE_403 = """Using Python 3.12.1 environment at: venv
-error: No solution found when resolving dependencies
-  cause: Because secretpkg was not found in the package registry and you require secretpkg, we can conclude that your requirements are unsatisfiable.
-
-hint: An index (http://127.0.0.1:18802/simple) returned a 403 Forbidden error. Check that the index URL is correct and the credentials are valid.
-"""
+CAPTURED = Path(__file__).parents[1] / "support" / "data" / "uv-index-auth"
+FILE_401 = (CAPTURED / "file-401.txt").read_text()
+FILE_403 = (CAPTURED / "file-403.txt").read_text()
+PAGE_401 = (CAPTURED / "page-401.txt").read_text()
+PAGE_403 = (CAPTURED / "page-403.txt").read_text()
 PRIVATE = indexes.Index("private-repo", "http://127.0.0.1:18802/simple", explicit=True)
 
 
@@ -165,7 +152,9 @@ name = "secretpkg"
 version = "1.0"
 source = { registry = "http://127.0.0.1:18802/simple" }
 sdist = { url = "http://127.0.0.1:18802/files/secretpkg-1.0.tar.gz", hash = "sha256:33" }
-wheels = [{ url = "http://127.0.0.1:18802/files/secretpkg-1.0-py3-none-any.whl", hash = "sha256:44" }]
+wheels = [
+    { url = "http://127.0.0.1:18802/files/secretpkg-1.0-py3-none-any.whl", hash = "sha256:44" },
+]
 
 [[package]]
 name = "appliba"
