@@ -18,6 +18,7 @@ Measured on uv 0.13.9 (tests/host/test_private_index.py).
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -234,4 +235,7 @@ def plan_lines(project_dir: Path) -> list[str]:
         kind = "explicit: only the packages pinned to it" if index.explicit else "extra index"
         label = f"`{index.name}` " if index.name else ""
         lines.append(f"project install: index {label}{index.shown} ({kind})")
+    default = os.environ.get("UV_INDEX_URL")
+    if lines and default:  # where every package not pinned to those comes from
+        lines.append(f"project install: default index {hide(default, REDACTED)} (the rest)")
     return lines

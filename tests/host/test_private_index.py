@@ -166,6 +166,7 @@ def test_credentials_in_the_index_url_work_and_are_never_shown(
         f"index `private-repo` http://****@127.0.0.1:{indexes.private.port}/simple" in plan.stdout
     )
     assert "explicit: only the packages pinned to it" in plan.stdout
+    assert f"default index {indexes.public.url}/simple (the rest)" in plan.stdout
     assert PASSWORD not in plan.output and encoded not in plan.output
     assert encoded not in result.output
     assert_ok(result)

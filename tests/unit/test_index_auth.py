@@ -173,7 +173,8 @@ explicit = true
 """
 
 
-def test_only_packages_of_the_project_indexes_are_taken_from_the_lock(tmp_path):
+def test_only_packages_of_the_project_indexes_are_taken_from_the_lock(tmp_path, monkeypatch):
+    monkeypatch.setenv("UV_INDEX_URL", "https://__token__:tok-99@mirror.example/simple")
     (tmp_path / "uv.lock").write_text(LOCK)
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     found = indexes.project_indexes(tmp_path)
@@ -185,7 +186,8 @@ def test_only_packages_of_the_project_indexes_are_taken_from_the_lock(tmp_path):
     assert [item.hash for item in files[("secretpkg", "1.0")]] == ["sha256:44", "sha256:33"]
     assert indexes.plan_lines(tmp_path) == [
         "project install: index `private-repo` http://****@127.0.0.1:18802/simple/ "
-        "(explicit: only the packages pinned to it)"
+        "(explicit: only the packages pinned to it)",
+        "project install: default index https://****@mirror.example/simple (the rest)",
     ]
 
 
