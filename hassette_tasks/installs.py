@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hassette_tasks import offline, pins, uv, uv_failures, workdir
+from hassette_tasks import index_auth, offline, pins, uv, uv_failures, workdir
 from hassette_tasks.console import Console
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.environment import AppEnvironment, require_writable
@@ -23,6 +23,7 @@ from hassette_tasks.project import (
     ProjectKind,
     build,
     check_path_dependencies,
+    indexes,
     kind,
     project_name,
 )
@@ -79,7 +80,9 @@ def locked_requirements(
         console.line(f"project install: reading the standard lock {project_dir / PYLOCK}")
         return pylock.convert(project_dir, copy, marker_environment(app)).text
     timeout = settings.install_timeout
-    return export_locked(project_dir, console, timeout, app.python, cwd=copy)
+    exported = export_locked(project_dir, console, timeout, app.python, cwd=copy)
+    # packages from the project's own indexes: from the lock's files only (project/indexes.py)
+    return indexes.pin_locked(copy, exported, app.python_version, console.line)
 
 
 def install_locked(settings: Settings, console: Console, app: AppEnvironment) -> Roots:
@@ -111,14 +114,17 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
             if line.strip() and not line.lstrip().startswith(("#", "-"))
         )
         console.line(f"project install: installing {count} locked package(s) with constraints")
-        offline.cache_first(  # the lock pins everything: the cache first, the index if need be
-            uv_failures.run_step,
-            ["pip", "install", "--python", app.python, "-r", requirements, "-c", constraints],
-            console,
-            "installing the locked dependencies",
-            timeout,
-            cwd=copy,
-        )
+        try:
+            offline.cache_first(  # the lock pins everything: the cache first, the index if need be
+                uv_failures.run_step,
+                ["pip", "install", "--python", app.python, "-r", requirements, "-c", constraints],
+                console,
+                "installing the locked dependencies",
+                timeout,
+                cwd=copy,
+            )
+        except index_auth.Refused as error:  # name the project's index and its variables
+            raise error.naming(indexes.project_indexes(copy)) from None
         roots = roots_from_text(exported, copy)
         built = True
         if (copy / PYPROJECT).is_file():

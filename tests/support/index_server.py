@@ -12,11 +12,15 @@ Modes:
   hang      accept connections and never answer (until the lifetime ends); in-process,
             `wait_for_connection()` returns once a client is connected and waiting
   error500  answer every request with 500 Internal Server Error
+
+With `auth="USER:PASSWORD"` (`--auth`) mode serve demands HTTP basic auth: a request
+without those credentials is answered with `denied` (401 with a Basic challenge, or 403).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import http.server
 import socket
@@ -36,6 +40,8 @@ class _Server(http.server.ThreadingHTTPServer):
         self.stop_event = stop
         self.connected = threading.Event()  # set by the hanging handler for each client
         self.cache_control: str | None = None
+        self.authorization: str | None = None  # the Authorization header serve demands
+        self.denied = 401  # the status a request without it gets
         self.requests = 0  # every request any handler saw (to prove a start used no index)
         self._count_lock = threading.Lock()
         super().__init__(address, handler)
@@ -53,6 +59,19 @@ class _FolderHandler(http.server.SimpleHTTPRequestHandler):
         self.server.count_request()
         return super().parse_request()
 
+    def send_head(self):
+        wanted = self.server.authorization
+        if wanted is not None and self.headers.get("Authorization") != wanted:
+            body = b"authentication required\n"
+            self.send_response(self.server.denied)
+            if self.server.denied == 401:
+                self.send_header("WWW-Authenticate", 'Basic realm="test index"')
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return _Body(body)
+        return super().send_head()
+
     def end_headers(self):
         if self.server.cache_control:  # e.g. no-cache: uv must ask again (PyPI's pages expire)
             self.send_header("Cache-Control", self.server.cache_control)
@@ -60,6 +79,19 @@ class _FolderHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):  # quiet: the tests read uv's output, not ours
         pass
+
+
+class _Body:
+    """What send_head returns for a refusal: copied to the client like a file."""
+
+    def __init__(self, data: bytes):
+        import io
+
+        self._file = io.BytesIO(data)
+        self.read = self._file.read
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class _HangHandler(http.server.BaseHTTPRequestHandler):
@@ -99,6 +131,8 @@ class IndexServer:
         lifetime: float = DEFAULT_LIFETIME,
         host: str = "127.0.0.1",
         cache_control: str | None = None,
+        auth: str | None = None,
+        denied: int = 401,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -115,6 +149,10 @@ class IndexServer:
             handler = _Error500Handler
         self._server = _Server((host, port), handler, self._stop)
         self._server.cache_control = cache_control
+        if auth is not None:
+            token = base64.b64encode(auth.encode()).decode()
+            self._server.authorization = f"Basic {token}"
+        self._server.denied = denied
         self._threads: list[threading.Thread] = []
 
     @property
@@ -196,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="Cache-Control header of every answer (mode serve; e.g. no-cache: uv asks again)",
     )
+    parser.add_argument("--auth", help="USER:PASSWORD that mode serve demands (basic auth)")
+    parser.add_argument(
+        "--denied", type=int, default=401, help="status for a request without them (401, 403)"
+    )
     options = parser.parse_args(argv)
     server = IndexServer(
         options.mode,
@@ -204,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         options.lifetime,
         options.host,
         cache_control=options.cache_control,
+        auth=options.auth,
+        denied=options.denied,
     ).start()
     print(f"listening on {server.url}", flush=True)
     try:
