@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hassette_tasks import index_auth, offline, pins, uv, uv_failures, workdir
+from hassette_tasks import offline, pins, uv, uv_failures, workdir
 from hassette_tasks.console import Console
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.environment import AppEnvironment, require_writable
@@ -23,7 +23,6 @@ from hassette_tasks.project import (
     ProjectKind,
     build,
     check_path_dependencies,
-    indexes,
     kind,
     project_name,
 )
@@ -82,6 +81,8 @@ def locked_requirements(
     timeout = settings.install_timeout
     exported = export_locked(project_dir, console, timeout, app.python, cwd=copy)
     # packages from the project's own indexes: from the lock's files only (project/indexes.py)
+    from hassette_tasks.project import indexes  # only where a lock is exported
+
     return indexes.pin_locked(copy, exported, app.python_version, console.line)
 
 
@@ -123,8 +124,15 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
                 timeout,
                 cwd=copy,
             )
-        except index_auth.Refused as error:  # name the project's index and its variables
-            raise error.naming(indexes.project_indexes(copy)) from None
+        except StartupError as error:  # an index refused us: name the project's, and its variables
+            if error.failure is not Failure.INDEX_AUTH:
+                raise
+            from hassette_tasks import index_auth  # only once an index refused
+            from hassette_tasks.project import indexes
+
+            if isinstance(error, index_auth.Refused):
+                raise error.naming(indexes.project_indexes(copy)) from None
+            raise
         roots = roots_from_text(exported, copy)
         built = True
         if (copy / PYPROJECT).is_file():

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
-from hassette_tasks import integrity, offline, rollback, state
+from hassette_tasks import integrity, offline, state
 from hassette_tasks.console import Console
 from hassette_tasks.errors import StartupError
 from hassette_tasks.settings import Timeout
@@ -67,6 +67,8 @@ class LastGood:
         return offline.is_network_error(error)
 
     def use(self, console: Console, step: str, error: StartupError) -> NoReturn:
+        from hassette_tasks import rollback  # only when the network failed a change
+
         try:  # what an earlier step of this start installed goes first
             undone = rollback.put_back(self.guard.app, console, self.guard.before, self.timeout)
         except (rollback.CannotPutBack, OSError) as why:

@@ -15,7 +15,7 @@ from hassette_tasks import handoff, health, installs
 from hassette_tasks.console import Console, hassette_run_line
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.environment import AppEnvironment
-from hassette_tasks.project import LOCK, PYLOCK, PYPROJECT, ProjectKind, build, indexes
+from hassette_tasks.project import LOCK, PYLOCK, PYPROJECT, ProjectKind, build
 from hassette_tasks.sequence import Installs
 from hassette_tasks.settings import Settings
 from hassette_tasks.util import venv_program
@@ -64,6 +64,8 @@ class ProjectInstall:
                 "the project itself with --no-deps from a private copy"
             ]
             if project is ProjectKind.LOCKED:  # names and URLs, never credentials
+                from hassette_tasks.project import indexes  # a dry run only
+
                 lines += indexes.plan_lines(project_dir)
             note = build.plan_line(project_dir)
             if note and (project_dir / PYPROJECT).is_file():

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from hassette_tasks import index_auth, uv
+from hassette_tasks import uv
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.settings import Timeout
@@ -101,6 +101,8 @@ def failure_from_uv(
     if refused:
         refused.output = error.tail
         return refused
+    from hassette_tasks import index_auth  # only on a failure
+
     unauthorized = index_auth.failure(error.output, step, error.tail)  # before a "not found"
     if unauthorized is not None:
         return unauthorized
