@@ -298,6 +298,44 @@ def container(session: nox.Session, python: str) -> None:
     )
 
 
+@nox.session(default=False)
+def mutate(session: nox.Session) -> None:
+    """Mutation testing (mutmut, [tool.mutmut]): -- MODULE... (e.g. state exact), or the whole
+    package; each mutant against the unit tests; prints killed / total per module."""
+    install_project(session)
+    backends = fetch_build_backends(session)
+    names = [f"hassette_tasks.{module}.*" for module in session.posargs]
+    # mutmut keeps its results under mutants/ and reuses them; a new run per module set
+    session.run(
+        "mutmut",
+        "run",
+        *names,
+        env={"HASSETTE_TASKS_BUILD_BACKENDS": str(backends)},
+        success_codes=[0, 1],
+    )
+    printed = session.run("mutmut", "results", "--all", "true", silent=True)
+    session.log(mutation_scores(printed if isinstance(printed, str) else "", session.posargs))
+
+
+def mutation_scores(results: str, modules: Sequence[str]) -> str:
+    """Killed / total per module from `mutmut results --all true` (`    NAME: STATUS` lines;
+    NAME is module.function__mutmut_N). A timeout counts as killed: the mutant did not pass."""
+    counts: dict[str, dict[str, int]] = {}
+    for line in results.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        module = name.rpartition(".")[0].removeprefix("hassette_tasks.")
+        if not name or (modules and module not in modules) or status == "not checked":
+            continue
+        tally = counts.setdefault(module, {})
+        tally[status] = tally.get(status, 0) + 1
+    lines = ["mutation score per module (killed / total):"]
+    for module, tally in sorted(counts.items()):
+        killed, total = tally.get("killed", 0) + tally.get("timeout", 0), sum(tally.values())
+        rest = ", ".join(f"{status} {n}" for status, n in sorted(tally.items()))
+        lines.append(f"  {module:20} {killed:4} / {total:<4} {100 * killed / total:5.1f}%  ({rest})")
+    return "\n".join(lines)
+
+
 @nox.session(python=False, default=False)
 def demo(session: nox.Session) -> None:
     """Build the newest Python's image and boot it on the bundled examples: real hassette, apps."""
