@@ -138,3 +138,12 @@ def test_an_unreadable_requirements_file_is_unknown_not_an_error(tmp_path):
     assert found.unknown == [str(tmp_path / "missing.txt")]
     # nothing removed on an input nothing could be told from: make_exact checks unknown
     assert closure.decide(venv(dist("x", "1.0")), IMAGE, found, ENV).unknown == found.unknown
+
+
+def test_an_include_naming_a_nul_byte_is_unknown_not_a_traceback(tmp_path):
+    requirements = write(tmp_path / "requirements.txt", "-r bad\0name.txt\nnamed\n")
+
+    found = wanted.roots_from_files([requirements])
+
+    assert [r.name for r in found.requirements] == ["named"]
+    assert found.unknown == [str(tmp_path / "bad\0name.txt")]
