@@ -300,20 +300,30 @@ def container(session: nox.Session, python: str) -> None:
 
 @nox.session(default=False)
 def mutate(session: nox.Session) -> None:
-    """Mutation testing (mutmut, [tool.mutmut]): -- MODULE... (e.g. state exact), or the whole
-    package; each mutant against the unit tests; prints killed / total per module."""
+    """Mutation testing (mutmut, [tool.mutmut]): -- [--host] MODULE... (e.g. state exact), or
+    the whole package; each mutant against the unit tests (--host: and the host tests, which
+    take hours for the package); prints killed / total per module."""
     install_project(session)
     backends = fetch_build_backends(session)
-    names = [f"hassette_tasks.{module}.*" for module in session.posargs]
-    # mutmut keeps its results under mutants/ and reuses them; a new run per module set
+    host = "--host" in session.posargs
+    modules = [name for name in session.posargs if name != "--host"]
+    # mutmut keeps which tests reach which function under mutants/: collected again when
+    # the set of tests changes
+    mode, stats = ROOT / "mutants" / "hassette-tasks-mode", ROOT / "mutants" / "mutmut-stats.json"
+    if not mode.exists() or mode.read_text() != str(host):
+        stats.unlink(missing_ok=True)
     session.run(
         "mutmut",
         "run",
-        *names,
-        env={"HASSETTE_TASKS_BUILD_BACKENDS": str(backends)},
+        *(f"hassette_tasks.{module}.*" for module in modules),
+        env={
+            "HASSETTE_TASKS_BUILD_BACKENDS": str(backends),
+            "HASSETTE_TASKS_MUTATE_HOST": "1" if host else "0",
+        },
     )
+    mode.write_text(str(host))
     printed = session.run("mutmut", "results", "--all", "true", silent=True)
-    session.log(mutation_scores(printed if isinstance(printed, str) else "", session.posargs))
+    session.log(mutation_scores(printed if isinstance(printed, str) else "", modules))
 
 
 def mutation_scores(results: str, modules: Sequence[str]) -> str:
@@ -331,7 +341,8 @@ def mutation_scores(results: str, modules: Sequence[str]) -> str:
     for module, tally in sorted(counts.items()):
         killed, total = tally.get("killed", 0) + tally.get("timeout", 0), sum(tally.values())
         rest = ", ".join(f"{status} {n}" for status, n in sorted(tally.items()))
-        lines.append(f"  {module:20} {killed:4} / {total:<4} {100 * killed / total:5.1f}%  ({rest})")
+        score = f"{killed:4} / {total:<4} {100 * killed / total:5.1f}%"
+        lines.append(f"  {module:20} {score}  ({rest})")
     return "\n".join(lines)
 
 
