@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from invoke.exceptions import Exit
@@ -124,7 +125,7 @@ HALT_SCRIPT = textwrap.dedent(
 
 def _cpu_ticks(pid: int) -> int:
     """utime + stime of PID, in clock ticks (stat(5) fields 14 and 15)."""
-    text = open(f"/proc/{pid}/stat").read()
+    text = Path(f"/proc/{pid}/stat").read_text()
     fields = text[text.rindex(")") + 2 :].split()
     return int(fields[11]) + int(fields[12])
 
