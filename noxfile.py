@@ -300,17 +300,19 @@ def container(session: nox.Session, python: str) -> None:
 
 @nox.session(default=False)
 def mutate(session: nox.Session) -> None:
-    """Mutation testing (mutmut, [tool.mutmut]): -- [--host] MODULE... (e.g. state exact), or
-    the whole package; each mutant against the unit tests (--host: and the host tests, which
-    take hours for the package); prints killed / total per module."""
+    """Mutation testing (mutmut, [tool.mutmut]): -- [--host[=FILE,...]] MODULE... (e.g. state
+    exact), or the whole package; each mutant against the unit tests (--host: and the host
+    tests, or those FILEs of tests/host: all of them take hours for the package); prints
+    killed / total per module."""
     install_project(session)
     backends = fetch_build_backends(session)
-    host = "--host" in session.posargs
-    modules = [name for name in session.posargs if name != "--host"]
+    flags = [arg for arg in session.posargs if arg.startswith("--host")]
+    host = flags[-1].partition("=")[2] or "1" if flags else ""
+    modules = [name for name in session.posargs if name not in flags]
     # mutmut keeps which tests reach which function under mutants/: collected again when
     # the set of tests changes
     mode, stats = ROOT / "mutants" / "hassette-tasks-mode", ROOT / "mutants" / "mutmut-stats.json"
-    if not mode.exists() or mode.read_text() != str(host):
+    if not mode.exists() or mode.read_text() != host:
         stats.unlink(missing_ok=True)
     session.run(
         "mutmut",
@@ -318,10 +320,10 @@ def mutate(session: nox.Session) -> None:
         *(f"hassette_tasks.{module}.*" for module in modules),
         env={
             "HASSETTE_TASKS_BUILD_BACKENDS": str(backends),
-            "HASSETTE_TASKS_MUTATE_HOST": "1" if host else "0",
+            "HASSETTE_TASKS_MUTATE_HOST": host,
         },
     )
-    mode.write_text(str(host))
+    mode.write_text(host)
     printed = session.run("mutmut", "results", "--all", "true", silent=True)
     session.log(mutation_scores(printed if isinstance(printed, str) else "", modules))
 

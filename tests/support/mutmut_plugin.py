@@ -4,7 +4,8 @@ The host tests run the tasks in child processes, where mutmut cannot see which m
 functions a test reaches: while mutmut collects that, each test's children append what
 they called to a file (tests/support/mutmut_site) that is handed to mutmut here. When
 mutmut tries a mutant, the children inherit MUTANT_UNDER_TEST and run it themselves.
-Without HASSETTE_TASKS_MUTATE_HOST=1 the host tests are left out (unit tests only).
+HASSETTE_TASKS_MUTATE_HOST chooses the host tests: 1 all, or file names
+(test_warm_restart.py,test_pylock.py); unset, none (unit tests only).
 """
 
 from __future__ import annotations
@@ -23,10 +24,17 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(SITE), *([path] if path else [])])
 
 
+def _left_out(nodeid: str, chosen: str) -> bool:
+    """A host test HASSETTE_TASKS_MUTATE_HOST (1: all, or file names, comma-separated)
+    does not choose."""
+    if "tests/host/" not in nodeid or chosen == "1":
+        return False
+    return nodeid.split("::")[0].rpartition("/")[2] not in chosen.split(",")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("HASSETTE_TASKS_MUTATE_HOST") == "1":
-        return
-    host = [item for item in items if "tests/host/" in item.nodeid]
+    chosen = os.environ.get("HASSETTE_TASKS_MUTATE_HOST", "")
+    host = [item for item in items if _left_out(item.nodeid, chosen)]
     if host:
         config.hook.pytest_deselected(items=host)
         items[:] = [item for item in items if item not in host]

@@ -150,3 +150,62 @@ def test_halt_idles_without_burning_cpu():
         process.kill()
         process.wait()
     assert "stopping on signal 15, exit code 4" in rest
+
+
+def test_the_body_writes_to_the_console_guarded_made():
+    shown, stream = console()
+
+    failure.guarded(lambda: shown, lambda given: given.line("from the body"))
+
+    assert "] from the body\n" in stream.getvalue()
+
+
+def test_a_stop_signal_in_the_body_is_the_interrupted_banner_and_128_plus_its_number(
+    restored_signals,
+):
+    shown, stream = console()
+
+    def body(_console: Console) -> object:
+        os.kill(os.getpid(), signal.SIGTERM)  # guarded turns it into an unwinding exception
+        time.sleep(5)
+        return "not reached"
+
+    started = time.monotonic()
+    with pytest.raises(Exit) as caught:
+        failure.guarded(lambda: shown, body)
+
+    assert time.monotonic() - started < 4
+    assert caught.value.code == 128 + signal.SIGTERM
+    printed = stream.getvalue()
+    assert "  INTERRUPTED\n" in printed
+    assert "stopped by SIGTERM before the start-up finished" in printed
+    # and the handlers it set for the body are gone again
+    assert signal.getsignal(signal.SIGTERM) is not failure._raise_interrupted
+
+
+@pytest.mark.parametrize("halt_on_failure", [False, True])
+def test_without_halt_mode_a_failure_exits_at_once(monkeypatch, halt_on_failure):
+    # HASSETTE__ON_FAILURE=halt is honoured only where the task asks for it (boot);
+    # elsewhere, and with halt mode off, the exit is immediate
+    if halt_on_failure:
+        monkeypatch.setenv("HASSETTE__ON_FAILURE", "exit")
+    else:
+        monkeypatch.setenv("HASSETTE__ON_FAILURE", "halt")
+    shown, stream = console()
+    error = OSError(errno.ENOSPC, "No space left on device", "/tmp/z")
+
+    started = time.monotonic()
+    with pytest.raises(Exit) as caught:
+        failure.guarded(lambda: shown, _raise(error), halt_on_failure=halt_on_failure)
+
+    assert time.monotonic() - started < 5 and caught.value.code == 11
+    told = "on failure: exit (set HASSETTE__ON_FAILURE=halt to stay up" in stream.getvalue()
+    assert told == halt_on_failure
+    assert "Free space (or give the container's /tmp more room)" in stream.getvalue()
+
+
+def test_an_os_error_without_a_file_name_names_none():
+    error = failure.from_os_error(OSError(errno.EIO, "Input/output error"))
+    assert error.what == "Input/output error." and error.failure is Failure.INSTALL
+    full = failure.from_os_error(OSError(errno.ENOSPC, "No space left on device"))
+    assert full.what == "no space left on the device."
