@@ -192,3 +192,30 @@ def test_forget_removes_the_record(tmp_path):
     state.forget(tmp_path)
     state.forget(tmp_path)  # twice is fine
     assert state.load(tmp_path) == {}
+
+
+def test_another_uv_on_path_changes_both(inputs, tmp_path, monkeypatch):
+    # the uv this start would run, found as the start finds it (PATH): another binary at
+    # the same path (an upgrade in place), or another path, is another uv version
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    uv = tools / "uv"
+    uv.write_text("#!/bin/sh\necho 'uv 0.9.0'\n")
+    uv.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tools))
+    first = prints(inputs)
+    assert prints(inputs) == first
+
+    uv.write_text("#!/bin/sh\necho 'uv 0.10.0 (upgraded)'\n")
+    upgraded = prints(inputs)
+    other = tmp_path / "other"
+    other.mkdir()
+    os.replace(uv, other / "uv")
+    monkeypatch.setenv("PATH", str(other))
+    moved = prints(inputs)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    without = prints(inputs)
+
+    for changed in (upgraded, moved, without):
+        assert changed[0] != first[0] and changed[1] != first[1]
+    assert len({upgraded, moved, without}) == 3
