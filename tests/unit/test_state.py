@@ -219,3 +219,20 @@ def test_another_uv_on_path_changes_both(inputs, tmp_path, monkeypatch):
     for changed in (upgraded, moved, without):
         assert changed[0] != first[0] and changed[1] != first[1]
     assert len({upgraded, moved, without}) == 3
+
+
+def test_pylock_content_changes_project_and_its_time_alone_does_not(inputs):
+    path = inputs[0] / "pylock.toml"
+    path.write_text('lock-version = "1.0"\n[[packages]]\nname = "appliba"\nversion = "1.0"\n')
+    before = prints(inputs)
+    info = path.stat()
+
+    bump_mtime(path)  # a touch: read by content, so nothing changed
+    touched = prints(inputs)
+    path.write_text(path.read_text().replace('"1.0"\n', '"2.0"\n'))  # same size
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # same time
+    edited = prints(inputs)
+
+    assert touched == before
+    assert edited[0] != before[0]
+    assert edited[1] == before[1]  # the requirements install does not read it
