@@ -147,3 +147,32 @@ def test_an_include_naming_a_nul_byte_is_unknown_not_a_traceback(tmp_path):
 
     assert [r.name for r in found.requirements] == ["named"]
     assert found.unknown == [str(tmp_path / "bad\0name.txt")]
+
+
+def test_a_bad_or_missing_requirement_does_not_end_the_walk():
+    # a line that does not parse comes first; one naming nothing installed is walked first
+    now = venv(
+        dist("app", "1.0", "!!not a requirement", "helper", "notinstalled>=1"),
+        dist("helper", "1.0", "notinstalled", "deeper"),
+        dist("deeper", "1.0"),
+        dist("stray", "1.0"),
+    )
+
+    decision = closure.decide(now, IMAGE, roots("app\n"), ENV)
+
+    assert decision.remove == {"stray": "1.0"}
+
+
+def test_a_roots_own_extras_and_markers_decide_what_it_reaches():
+    now = venv(
+        dist("app", "1.0", 'pysocks; extra == "socks"', 'brotli; extra == "br"'),
+        dist("pysocks", "1.7"),
+        dist("brotli", "1.1"),
+        dist("oldonly", "1.0"),
+        dist("newonly", "1.0"),
+    )
+    text = "app[socks]\noldonly; python_version < '3.8'\nnewonly; python_version >= '3.8'\n"
+
+    decision = closure.decide(now, IMAGE, roots(text), ENV)
+
+    assert decision.remove == {"brotli": "1.1", "oldonly": "1.0"}
