@@ -236,3 +236,34 @@ def test_pylock_content_changes_project_and_its_time_alone_does_not(inputs):
     assert touched == before
     assert edited[0] != before[0]
     assert edited[1] == before[1]  # the requirements install does not read it
+
+
+def test_a_local_folder_a_requirements_file_installs_is_part_of_its_fingerprint(inputs):
+    config = inputs[1]
+    lib = config / "libs" / "my lib"
+    (lib / "src").mkdir(parents=True)
+    (lib / "pyproject.toml").write_text('[project]\nname = "mylib"\nversion = "1.0"\n')
+    (lib / "src" / "mylib.py").write_text("X = 1\n")
+    wheel = config / "dist" / "other-1.0-py3-none-any.whl"
+    wheel.parent.mkdir()
+    wheel.write_bytes(b"PK wheel bytes")
+    (config / "requirements.txt").write_text("./libs/my lib\n./dist/other-1.0-py3-none-any.whl\n")
+    before = prints(inputs)
+
+    (lib / "src" / "mylib.pyc").write_bytes(b"compiled")  # bytecode: not an input
+    assert prints(inputs) == before
+
+    pyproject = lib / "pyproject.toml"
+    info = pyproject.stat()
+    pyproject.write_text(pyproject.read_text().replace("1.0", "2.0"))  # same size and time
+    os.utime(pyproject, ns=(info.st_atime_ns, info.st_mtime_ns))
+    build_file = prints(inputs)
+    bump_mtime(lib / "src" / "mylib.py")
+    source = prints(inputs)
+    wheel.write_bytes(b"PK other bytes")
+    wheel_changed = prints(inputs)
+
+    for changed in (build_file, source, wheel_changed):
+        assert changed[1] != before[1]
+        assert changed[0] == before[0]  # the project's fingerprint does not read them
+    assert len({build_file, source, wheel_changed}) == 3
