@@ -298,6 +298,53 @@ def container(session: nox.Session, python: str) -> None:
     )
 
 
+@nox.session(default=False)
+def mutate(session: nox.Session) -> None:
+    """Mutation testing (mutmut, [tool.mutmut]): -- [--host[=FILE,...]] MODULE... (e.g. state
+    exact), or the whole package; each mutant against the unit tests (--host: and the host
+    tests, or those FILEs of tests/host: all of them take hours for the package); prints
+    killed / total per module."""
+    install_project(session)
+    backends = fetch_build_backends(session)
+    flags = [arg for arg in session.posargs if arg.startswith("--host")]
+    host = flags[-1].partition("=")[2] or "1" if flags else ""
+    modules = [name for name in session.posargs if name not in flags]
+    # which tests reach which function, collected afresh each run: mutmut's own update of
+    # it kept stale entries here (a function mapped to fewer tests than reach it)
+    (ROOT / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    session.run(
+        "mutmut",
+        "run",
+        *(f"hassette_tasks.{module}.*" for module in modules),
+        env={
+            "HASSETTE_TASKS_BUILD_BACKENDS": str(backends),
+            "HASSETTE_TASKS_MUTATE_HOST": host,
+        },
+    )
+    printed = session.run("mutmut", "results", "--all", "true", silent=True)
+    session.log(mutation_scores(printed if isinstance(printed, str) else "", modules))
+
+
+def mutation_scores(results: str, modules: Sequence[str]) -> str:
+    """Killed / total per module from `mutmut results --all true` (`    NAME: STATUS` lines;
+    NAME is module.function__mutmut_N). A timeout counts as killed: the mutant did not pass."""
+    counts: dict[str, dict[str, int]] = {}
+    for line in results.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        module = name.rpartition(".")[0].removeprefix("hassette_tasks.")
+        if not name or (modules and module not in modules) or status == "not checked":
+            continue
+        tally = counts.setdefault(module, {})
+        tally[status] = tally.get(status, 0) + 1
+    lines = ["mutation score per module (killed / total):"]
+    for module, tally in sorted(counts.items()):
+        killed, total = tally.get("killed", 0) + tally.get("timeout", 0), sum(tally.values())
+        rest = ", ".join(f"{status} {n}" for status, n in sorted(tally.items()))
+        score = f"{killed:4} / {total:<4} {100 * killed / total:5.1f}%"
+        lines.append(f"  {module:20} {score}  ({rest})")
+    return "\n".join(lines)
+
+
 @nox.session(python=False, default=False)
 def demo(session: nox.Session) -> None:
     """Build the newest Python's image and boot it on the bundled examples: real hassette, apps."""

@@ -108,6 +108,8 @@ class Settings:
             text = path.read_text()
         except OSError as error:
             raise ConfigError(variable, f"cannot read {path}: {error.strerror}") from error
+        except UnicodeDecodeError as error:  # uv could not read it either
+            raise ConfigError(variable, f"{path} is not UTF-8 text") from error
         if not any(
             line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()
         ):

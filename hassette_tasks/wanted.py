@@ -116,7 +116,10 @@ def _add_target(roots: Roots, target: str, base: Path) -> None:
 
 def roots_from_file(path: Path, seen: set[Path] | None = None) -> Roots:
     seen = set() if seen is None else seen
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError):  # a NUL byte in a `-r` line, a symlink loop: uv refuses it
+        return Roots(unknown=[str(path)])
     if resolved in seen:
         return Roots()
     seen.add(resolved)

@@ -160,3 +160,20 @@ def test_dry_run_reads_pylock_without_running_uv(layout, installed, uv_calls):
     assert "plan: exact environment: would remove appliba 1.0, applibb 1.0" in result.stdout
     assert [call for call in uv_calls() if call.startswith(INSTALLING)] == []
     assert installed() == before
+
+
+def test_an_edited_pylock_alone_reinstalls(layout, installed, uv_calls):
+    project = pylock_project(layout)
+    assert_ok(layout.run("boot"))
+    pyproject = (project / "pyproject.toml").read_bytes()
+
+    # only the lock changes (by content: its size and time are not what the record holds)
+    packages.write_pylock(project, layout.wheels, ["appliba==1.0", "applibb==1.0", "applibc==1.0"])
+    uv_calls()
+    result = layout.run("boot")
+
+    assert_ok(result)
+    assert (project / "pyproject.toml").read_bytes() == pyproject
+    assert "project install: complete" in result.stdout
+    assert any(call.startswith("pip install") for call in uv_calls())
+    assert installed()["applibc"] == "1.0"

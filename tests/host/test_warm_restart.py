@@ -138,3 +138,27 @@ def test_dry_run_changes_nothing_and_does_not_start(layout, fixture_uv_env, uv_c
     assert installs(uv_calls()) == []
     assert installed() == before
     assert snapshot(layout.venv) == venv_before
+
+
+def test_another_uv_at_the_same_path_reinstalls(layout, booted, uv_calls, installed):
+    # uv upgraded in place (as `uv self update` or a new image layer does): the same path,
+    # another binary. Here the logging wrapper first on PATH is rewritten, so the uv this
+    # start finds differs in size and modification time from the one on record
+    wrapper = layout.root / "uv-wrapper" / "uv"
+    wrapper.write_text(wrapper.read_text() + "# another uv version\n")
+    before = installed()
+
+    result = layout.run("boot", env=ON)
+
+    assert_ok(result)
+    assert "project install: complete" in result.stdout
+    assert "requirements install: complete" in result.stdout
+    calls = installs(uv_calls())
+    assert any(call.startswith("export") for call in calls), calls
+    assert sum(call.startswith("pip install") for call in calls) == 3, calls
+    assert installed() == before
+
+    again = layout.run("boot", env=ON)  # and that uv is on record now
+
+    assert_ok(again)
+    assert installs(uv_calls()) == []

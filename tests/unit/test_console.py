@@ -179,3 +179,40 @@ def test_first_positional_is_hassettes_token():
 def test_plain_hassette_args_are_shown_as_given():
     args = ["--version", "--config-dir", "/my config", "--app", "a,b"]
     assert redact_args(args) == args
+
+
+def test_a_banner_is_laid_out_exactly():
+    stream = io.StringIO()
+    console = Console(env={}, stream=stream, started=time.monotonic())
+
+    console.banner(
+        "INSTALL FAILED", ["What happened: x.", "What to do: y."], "\n  first\nsecond\n\n"
+    )
+    console.banner("NO OUTPUT", ["body"], "  \n")
+
+    rule = "=" * 72
+    assert stream.getvalue() == "\n".join(
+        [
+            "",
+            rule,
+            "  INSTALL FAILED",
+            rule,
+            "  What happened: x.",
+            "  What to do: y.",
+            "-" * 72,
+            "  uv said:",
+            "    ",
+            "      first",
+            "    second",
+            rule,
+            "",
+            "",
+            rule,
+            "  NO OUTPUT",
+            rule,
+            "  body",
+            rule,
+            "",
+            "",
+        ]
+    )

@@ -403,3 +403,21 @@ def test_a_byte_order_mark_before_a_comment_is_an_empty_file(tmp_path):
     assert not has_requirements(path)
     path.write_text("\ufeffappliba\n", encoding="utf-8")
     assert has_requirements(path)
+
+
+def test_a_symlinked_requirements_file_inside_the_roots_is_found_under_its_own_name(tree):
+    # the target has another name, so the link alone names it: it must be found, once,
+    # as the path the user put it at
+    root = tree({"shared/deps-common.txt": REQ, "app/x.py": ""})
+    (root / "app" / "requirements.txt").symlink_to(root / "shared" / "deps-common.txt")
+    (root / "requirements.txt").symlink_to(Path("shared") / "deps-common.txt")  # relative
+
+    assert found([root]) == [root / "app/requirements.txt"]
+
+
+def test_a_symlink_to_a_file_in_the_other_root_is_found(tmp_path, tree):
+    config = tree({"shared.txt": REQ}, root="config")
+    apps = tree({"a/x.py": ""}, root="apps")
+    (apps / "a" / "requirements.txt").symlink_to(config / "shared.txt")
+
+    assert found([config, apps]) == [apps / "a/requirements.txt"]

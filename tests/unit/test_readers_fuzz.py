@@ -300,3 +300,17 @@ def test_ignore_file_readers(lines, name, raw):
         discovery.find_requirements([folder])
     finally:
         shutil.rmtree(folder)
+
+
+@FUZZ
+@given(data=damaged("# Constraints for hassette 1.0\naiohttp>=3.9\nhassette==1.0\n"))
+def test_constraints_file_check(data):
+    from hassette_tasks.settings import load
+
+    folder = folder_with("constraints.txt", data)
+    try:
+        settings_ = load({"HASSETTE__CONSTRAINTS": str(folder / "constraints.txt")})
+        with contextlib.suppress(StartupError):
+            assert settings_.require_constraints() == folder / "constraints.txt"
+    finally:
+        shutil.rmtree(folder)

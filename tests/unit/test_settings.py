@@ -362,3 +362,17 @@ def test_the_longest_timeout_works_as_a_timer():
     timer.cancel()
     timer.join(5)
     assert not timer.is_alive()
+
+
+def test_unreadable_constraints_is_a_config_error():
+    # a regular file every read of which fails (EIO), even for root: the check must say
+    # so, not reach the emptiness test with nothing read
+    error = _constraints_error(Path("/proc/self/mem"))
+    assert error.what == "HASSETTE__CONSTRAINTS: cannot read /proc/self/mem: Input/output error"
+
+
+def test_constraints_that_are_not_utf8_are_a_config_error(tmp_path):
+    path = tmp_path / "constraints.txt"
+    path.write_bytes(b"aiohttp>=3.9\n\xff\xfe\x00 hassette==1\n")
+    error = _constraints_error(path)
+    assert "is not UTF-8 text" in error.what

@@ -192,3 +192,78 @@ def test_forget_removes_the_record(tmp_path):
     state.forget(tmp_path)
     state.forget(tmp_path)  # twice is fine
     assert state.load(tmp_path) == {}
+
+
+def test_another_uv_on_path_changes_both(inputs, tmp_path, monkeypatch):
+    # the uv this start would run, found as the start finds it (PATH): another binary at
+    # the same path (an upgrade in place), or another path, is another uv version
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    uv = tools / "uv"
+    uv.write_text("#!/bin/sh\necho 'uv 0.9.0'\n")
+    uv.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tools))
+    first = prints(inputs)
+    assert prints(inputs) == first
+
+    uv.write_text("#!/bin/sh\necho 'uv 0.10.0 (upgraded)'\n")
+    upgraded = prints(inputs)
+    other = tmp_path / "other"
+    other.mkdir()
+    os.replace(uv, other / "uv")
+    monkeypatch.setenv("PATH", str(other))
+    moved = prints(inputs)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    without = prints(inputs)
+
+    for changed in (upgraded, moved, without):
+        assert changed[0] != first[0] and changed[1] != first[1]
+    assert len({upgraded, moved, without}) == 3
+
+
+def test_pylock_content_changes_project_and_its_time_alone_does_not(inputs):
+    path = inputs[0] / "pylock.toml"
+    path.write_text('lock-version = "1.0"\n[[packages]]\nname = "appliba"\nversion = "1.0"\n')
+    before = prints(inputs)
+    info = path.stat()
+
+    bump_mtime(path)  # a touch: read by content, so nothing changed
+    touched = prints(inputs)
+    path.write_text(path.read_text().replace('"1.0"\n', '"2.0"\n'))  # same size
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # same time
+    edited = prints(inputs)
+
+    assert touched == before
+    assert edited[0] != before[0]
+    assert edited[1] == before[1]  # the requirements install does not read it
+
+
+def test_a_local_folder_a_requirements_file_installs_is_part_of_its_fingerprint(inputs):
+    config = inputs[1]
+    lib = config / "libs" / "my lib"
+    (lib / "src").mkdir(parents=True)
+    (lib / "pyproject.toml").write_text('[project]\nname = "mylib"\nversion = "1.0"\n')
+    (lib / "src" / "mylib.py").write_text("X = 1\n")
+    wheel = config / "dist" / "other-1.0-py3-none-any.whl"
+    wheel.parent.mkdir()
+    wheel.write_bytes(b"PK wheel bytes")
+    (config / "requirements.txt").write_text("./libs/my lib\n./dist/other-1.0-py3-none-any.whl\n")
+    before = prints(inputs)
+
+    (lib / "src" / "mylib.pyc").write_bytes(b"compiled")  # bytecode: not an input
+    assert prints(inputs) == before
+
+    pyproject = lib / "pyproject.toml"
+    info = pyproject.stat()
+    pyproject.write_text(pyproject.read_text().replace("1.0", "2.0"))  # same size and time
+    os.utime(pyproject, ns=(info.st_atime_ns, info.st_mtime_ns))
+    build_file = prints(inputs)
+    bump_mtime(lib / "src" / "mylib.py")
+    source = prints(inputs)
+    wheel.write_bytes(b"PK other bytes")
+    wheel_changed = prints(inputs)
+
+    for changed in (build_file, source, wheel_changed):
+        assert changed[1] != before[1]
+        assert changed[0] == before[0]  # the project's fingerprint does not read them
+    assert len({build_file, source, wheel_changed}) == 3
