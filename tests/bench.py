@@ -326,6 +326,13 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     parser.add_argument("--no-live", action="store_true", help="skip the time-to-live figures")
     parser.add_argument(
+        "--index-delay",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="the index waits MS ms before each answer (a round trip across the internet)",
+    )
+    parser.add_argument(
         "--old-script",
         type=Path,
         default=None,
@@ -418,6 +425,7 @@ def main() -> int:
             # as PyPI's pages expire: a start asks the index again (no fresh page in uv's
             # HTTP cache), and a start without network meets an unreachable index
             *("--cache-control", "no-cache"),
+            *("--delay", str(options.index_delay / 1000)),
         )
         wait_for_index(index)
 

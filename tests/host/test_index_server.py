@@ -85,3 +85,20 @@ def test_script_mode_serves_with_the_cache_control_asked_for(wheels, tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+def test_script_mode_delays_each_answer_as_asked(wheels, tmp_path):
+    # the bench's --index-delay: an index across the internet, one round trip per answer
+    packages.write_simple_index(wheels, tmp_path)
+    command = [sys.executable, SCRIPT, "serve", "--root", str(tmp_path), "--lifetime", "20"]
+    process = subprocess.Popen([*command, "--delay", "0.3"], stdout=subprocess.PIPE, text=True)
+    try:
+        url = process.stdout.readline().split()[-1]
+        for _ in range(2):  # every answer waits, not only the first
+            started = time.monotonic()
+            with urllib.request.urlopen(f"{url}/simple/tinydep/", timeout=5) as answer:
+                assert b"tinydep-1.0" in answer.read()
+            assert time.monotonic() - started >= 0.3
+    finally:
+        process.kill()
+        process.wait()

@@ -26,6 +26,7 @@ import http.server
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 MODES = ("serve", "hang", "error500")
@@ -40,6 +41,7 @@ class _Server(http.server.ThreadingHTTPServer):
         self.stop_event = stop
         self.connected = threading.Event()  # set by the hanging handler for each client
         self.cache_control: str | None = None
+        self.delay = 0.0  # seconds before each answer (mode serve)
         self.authorization: str | None = None  # the Authorization header serve demands
         self.denied = 401  # the status a request without it gets
         self.requests = 0  # every request any handler saw (to prove a start used no index)
@@ -57,6 +59,8 @@ class _Server(http.server.ThreadingHTTPServer):
 class _FolderHandler(http.server.SimpleHTTPRequestHandler):
     def parse_request(self):
         self.server.count_request()
+        if self.server.delay:  # a far index: each answer waits, as a round trip would
+            time.sleep(self.server.delay)
         return super().parse_request()
 
     def send_head(self):
@@ -133,6 +137,7 @@ class IndexServer:
         cache_control: str | None = None,
         auth: str | None = None,
         denied: int = 401,
+        delay: float = 0.0,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -149,6 +154,7 @@ class IndexServer:
             handler = _Error500Handler
         self._server = _Server((host, port), handler, self._stop)
         self._server.cache_control = cache_control
+        self._server.delay = delay
         if auth is not None:
             token = base64.b64encode(auth.encode()).decode()
             self._server.authorization = f"Basic {token}"
@@ -234,6 +240,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="Cache-Control header of every answer (mode serve; e.g. no-cache: uv asks again)",
     )
+    parser.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        help="seconds before each answer (mode serve): an index across the internet",
+    )
     parser.add_argument("--auth", help="USER:PASSWORD that mode serve demands (basic auth)")
     parser.add_argument(
         "--denied", type=int, default=401, help="status for a request without them (401, 403)"
@@ -246,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         options.lifetime,
         options.host,
         cache_control=options.cache_control,
+        delay=options.delay,
         auth=options.auth,
         denied=options.denied,
     ).start()
