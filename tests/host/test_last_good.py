@@ -126,15 +126,21 @@ def warm_cache(layout, tmp_path, url, *requirements):
     packages.run_uv(["pip", "install", "--target", target, *requirements], env=env)
 
 
-def test_an_earlier_step_that_changed_the_venv_is_put_back(
-    layout, installed, index_folder, tmp_path
-):
+def two_files_installed(layout, index_folder):
+    """Two requirements files installed online: (the index, the start's env, the files' folders)."""
     server = serve(index_folder).start()
     env = ON | from_index(f"{server.url}/simple")
     first, second = layout.apps_dir / "first app", layout.apps_dir / "second app"
     write_requirements(first, "applibb==2.0")
     write_requirements(second, "applibc==1.0")
     assert_ok(layout.run("boot", env=env))
+    return server, env, first, second
+
+
+def test_an_earlier_step_that_changed_the_venv_is_put_back(
+    layout, installed, index_folder, tmp_path
+):
+    server, env, first, second = two_files_installed(layout, index_folder)
     record = state.record_path(layout.venv).read_bytes()
     good = installed()
     warm_cache(layout, tmp_path, f"{server.url}/simple", "applibb==1.0", "probe-nested")
@@ -199,12 +205,7 @@ def test_an_earlier_step_the_cache_cannot_undo_fails_as_before(
 def test_a_start_killed_while_putting_back_repairs_and_installs(
     layout, installed, index_folder, tmp_path
 ):
-    server = serve(index_folder).start()
-    env = ON | from_index(f"{server.url}/simple")
-    first, second = layout.apps_dir / "first app", layout.apps_dir / "second app"
-    write_requirements(first, "applibb==2.0")
-    write_requirements(second, "applibc==1.0")
-    assert_ok(layout.run("boot", env=env))
+    server, env, first, second = two_files_installed(layout, index_folder)
     warm_cache(layout, tmp_path, f"{server.url}/simple", "applibb==1.0")
     server.stop()
     write_requirements(first, "applibb==1.0")
