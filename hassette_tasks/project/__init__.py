@@ -63,14 +63,26 @@ def kind(project_dir: Path) -> ProjectKind:
     return ProjectKind.NONE
 
 
-def project_name(project_dir: Path) -> str | None:
+def pyproject(project_dir: Path) -> dict[str, Any] | None:
+    """PROJECT_DIR's pyproject.toml as a table, or None when it cannot be read or parsed
+    (each reader then does without it: uv reports such a file in its own words)."""
     try:
         with (project_dir / PYPROJECT).open("rb") as handle:
-            name = tomllib.load(handle).get("project", {}).get("name")
-            return name if isinstance(name, str) else None
+            return tomllib.load(handle)
     # ValueError: TOMLDecodeError, and UnicodeDecodeError for a file that is not UTF-8
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
         return None
+
+
+def table(data: object, key: str) -> dict[str, Any]:
+    """DATA[KEY] when both are tables, else an empty one (a malformed file reads as unset)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def project_name(project_dir: Path) -> str | None:
+    name = table(pyproject(project_dir), "project").get("name")
+    return name if isinstance(name, str) else None
 
 
 class LockError(StartupError):

@@ -12,14 +12,13 @@ a failed start and a restart loop.
 from __future__ import annotations
 
 import re
-import tomllib
 from enum import Enum
 from pathlib import Path
 
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.project import pyproject, table
 
-PYPROJECT = "pyproject.toml"
 # uv's words when the backend itself refused the build (not a download or a timeout)
 _BACKEND_REFUSED = re.compile(r"build backend returned an error|Build backend failed", re.I)
 _BACKEND_ERROR = re.compile(r"^\s*(?:error: (?!Failed to build)|\w*Error: )(?P<reason>.+)$")
@@ -38,14 +37,10 @@ class Packaging(Enum):
 
 def packaging(project_dir: Path) -> Packaging:
     """What the project's pyproject.toml says (an unreadable one is PACKAGE: uv reports it)."""
-    try:
-        with (project_dir / PYPROJECT).open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+    data = pyproject(project_dir)
+    if data is None:
         return Packaging.PACKAGE
-    tool = data.get("tool")
-    uv_table = tool.get("uv") if isinstance(tool, dict) else None
-    package = uv_table.get("package") if isinstance(uv_table, dict) else None
+    package = table(table(data, "tool"), "uv").get("package")
     if package is False:
         return Packaging.VIRTUAL
     if package is True or isinstance(data.get("build-system"), dict):

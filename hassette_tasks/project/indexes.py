@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 from hassette_tasks.console import REDACTED
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.installed import canonicalize_name
-from hassette_tasks.project import LOCK, PYPROJECT, uv_lock_packages
+from hassette_tasks.project import LOCK, pyproject, table, uv_lock_packages
 from hassette_tasks.userinfo import hide
 
 # `NAME==VERSION` and an optional `; marker`, as the first line of an exported entry
@@ -74,13 +73,7 @@ def bare(url: str) -> str:
 def project_indexes(project_dir: Path) -> list[Index]:
     """The `[[tool.uv.index]]` entries of PROJECT_DIR's pyproject.toml; malformed entries
     are left out (uv's own export and install report those in uv's words)."""
-    try:
-        with (project_dir / PYPROJECT).open("rb") as handle:
-            tool = tomllib.load(handle).get("tool", {})
-        entries = tool.get("uv", {}).get("index", []) if isinstance(tool, dict) else []
-    # ValueError: TOMLDecodeError, and UnicodeDecodeError for a file that is not UTF-8
-    except (OSError, ValueError, AttributeError):
-        return []
+    entries = table(table(pyproject(project_dir), "tool"), "uv").get("index", [])
     found = []
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):

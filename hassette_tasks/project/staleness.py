@@ -13,26 +13,21 @@ install, and is told before anything installs (it was a BROKEN ENVIRONMENT after
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.installed import canonicalize_name
-from hassette_tasks.project import LOCK, PYPROJECT, LockError, uv_lock_packages
+from hassette_tasks.project import LOCK, PYPROJECT, LockError, pyproject, table, uv_lock_packages
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 
 
-def _declared(pyproject: Path) -> tuple[str, set[str]] | None:
+def _declared(project_dir: Path) -> tuple[str, set[str]] | None:
     """(project name, the names its [project] dependencies list), or None where that list
     is not static text (dynamic, missing, malformed: uv's export then says what it says)."""
-    try:
-        with pyproject.open("rb") as handle:
-            project = tomllib.load(handle).get("project")
-    except (OSError, ValueError):
-        return None
-    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+    project = table(pyproject(project_dir), "project")
+    if not isinstance(project.get("name"), str):
         return None
     dependencies, dynamic = project.get("dependencies", []), project.get("dynamic", [])
     if not isinstance(dynamic, list) or "dependencies" in dynamic:
@@ -75,7 +70,7 @@ def _recorded(lock: Path, name: str) -> set[str] | None:
 def missing_from_lock(project_dir: Path) -> list[str]:
     """The dependencies pyproject.toml asks for that uv.lock never recorded (sorted);
     empty when they agree or when either file cannot tell."""
-    declared = _declared(project_dir / PYPROJECT)
+    declared = _declared(project_dir)
     if declared is None:
         return []
     name, wanted = declared
@@ -91,10 +86,10 @@ def check_lock_is_current(project_dir: Path) -> None:
     missing = missing_from_lock(project_dir)
     if not missing:
         return
-    lock, pyproject = project_dir / LOCK, project_dir / PYPROJECT
+    lock, declared = project_dir / LOCK, project_dir / PYPROJECT
     raise StartupError(
         Failure.EXPORT,
-        f"the lock file {lock} is out of date: {pyproject} asks for {', '.join(missing)}, "
+        f"the lock file {lock} is out of date: {declared} asks for {', '.join(missing)}, "
         f"which the lock does not have (pyproject.toml was changed without `uv lock`).",
         f"Where you edit the project, run `uv lock` (it updates uv.lock to match "
         f"pyproject.toml), put both files in {project_dir}, and restart.",
