@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hassette_tasks import offline, pins, uv, uv_failures, workdir
+from hassette_tasks import bytecode, offline, pins, uv, uv_failures, workdir
 from hassette_tasks.console import Console
 from hassette_tasks.discovery import Discovery
 from hassette_tasks.environment import AppEnvironment, require_writable
@@ -27,7 +27,7 @@ from hassette_tasks.project import (
     project_name,
 )
 from hassette_tasks.project.copy import pin_build_key, private_copy, requirement_line
-from hassette_tasks.records import Snapshot, check_installed
+from hassette_tasks.records import Snapshot, changed_since, check_installed
 from hassette_tasks.settings import Settings, Timeout
 from hassette_tasks.util import TEMP_PREFIX, elapsed
 
@@ -123,6 +123,7 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
                 "installing the locked dependencies",
                 timeout,
                 cwd=copy,
+                env=bytecode.deferred(uv.environment(), app),
             )
         except StartupError as error:  # an index refused us: name the project's, and its variables
             if error.failure is not Failure.INDEX_AUTH:
@@ -169,6 +170,7 @@ def install_requirements(
             f"installing {path}",
             settings.requirements_timeout,
             cwd=path.parent,
+            env=bytecode.deferred(uv.environment(), app),
         )
     console.line(
         f"requirements install: complete ({len(discovery.files)} file(s), {elapsed(started)})"
@@ -242,7 +244,7 @@ def _install_project_itself(
             "installing the project",
             settings.install_timeout,
             cwd=copy,
-            env=uv.environment(build_key),
+            env=bytecode.deferred(uv.environment(build_key), app),
         )
     except StartupError as error:  # without [build-system]: a warning, not a stop
         if not build.soft_failure(error, mode, console, name):
@@ -255,7 +257,7 @@ def check_environment(
     app: AppEnvironment, console: Console, before: Snapshot | None = None
 ) -> None:
     """`uv pip check` (metadata only), then the files of each package installed since
-    BEFORE (an integrity.snapshot) against its RECORD."""
+    BEFORE (an integrity.snapshot) against its RECORD, and their bytecode (bytecode.py)."""
     started = time.monotonic()
     try:
         uv.run(["pip", "check", "--python", app.python], console, echo=False)
@@ -267,6 +269,9 @@ def check_environment(
             "then pin a version that fits both (or remove the package) and restart.",
             error.tail,
         ) from None
+    compiled = ""
     if before is not None:
         check_installed(app, before)
-    console.line(f"environment check: ok ({elapsed(started)})")
+        count = bytecode.compile_changed(app, changed_since(app.site_packages, before))
+        compiled = f", bytecode of {count} file(s)" if count else ""
+    console.line(f"environment check: ok ({elapsed(started)}{compiled})")

@@ -183,12 +183,12 @@ def no_route(error: StartupError) -> bool:
     return error.failure is Failure.UNREACHABLE and bool(_NO_ROUTE.search(error.output or ""))
 
 
-def quick_env() -> dict[str, str] | None:
-    """A requirements file's first index attempt: without uv's retries, unless the user set
-    UV_HTTP_RETRIES (then theirs, and no second attempt)."""
-    if os.environ.get(RETRIES_VARIABLE) is not None:
+def quick_env(env: dict[str, str]) -> dict[str, str] | None:
+    """A requirements file's first index attempt (ENV: uv's environment): without uv's
+    retries, unless the user set UV_HTTP_RETRIES (then theirs, and no second attempt)."""
+    if env.get(RETRIES_VARIABLE) is not None:
         return None
-    return uv.environment({RETRIES_VARIABLE: "0"})
+    return {**env, RETRIES_VARIABLE: "0"}
 
 
 def index_first(
@@ -198,17 +198,22 @@ def index_first(
     step: str,
     timeout: Timeout | None,
     cwd: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> None:
     """A requirements file: resolved against the index; from the cache on a network failure.
 
-    The first attempt skips uv's retries: a refused or unresolvable index goes to the cache
-    at once. Any other failure to reach the index (a 5xx, a reset) is asked again with
-    uv's retries, as is a refused one whose packages the cache lacks too.
+    ENV is uv's environment for every attempt (default: uv.environment()). The first
+    attempt skips uv's retries: a refused or unresolvable index goes to the cache at once.
+    Any other failure to reach the index (a 5xx, a reset) is asked again with uv's retries,
+    as is a refused one whose packages the cache lacks too.
     """
-    quick = quick_env()
-    again = partial(_online_again, online, args, console, step, timeout, cwd) if quick else None
+    env = env or uv.environment()
+    quick = quick_env(env)
+    again = (
+        partial(_online_again, online, args, console, step, timeout, cwd, env) if quick else None
+    )
     try:
-        online(args, console, step, timeout, cwd=cwd, env=quick)
+        online(args, console, step, timeout, cwd=cwd, env=quick or env)
         return
     except StartupError as error:
         failure = error
@@ -219,7 +224,7 @@ def index_first(
         failure, again = retried, None
     if not is_network_error(failure) or not cache_possible():
         raise failure
-    missed = try_from_cache(args, console, timeout, cwd=cwd)
+    missed = try_from_cache(args, console, timeout, cwd=cwd, env=env)
     if missed is None:
         console.line(FROM_CACHE_LINE)
         return
@@ -238,11 +243,12 @@ def _online_again(
     step: str,
     timeout: Timeout | None,
     cwd: Path | None,
+    env: dict[str, str],
 ) -> StartupError | None:
     """The index attempt again, with uv's own retries; the failure, or None when it worked."""
     console.line(RETRY_LINE)
     try:
-        online(args, console, step, timeout, cwd=cwd)
+        online(args, console, step, timeout, cwd=cwd, env=env)
     except StartupError as error:
         return error
     return None

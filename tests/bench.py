@@ -340,6 +340,13 @@ def main() -> int:
         "installs from /apps with uv, ends in `exec hassette run`) as the container's command "
         "in a variant of the image, and report both side by side (tests/bench_old_script.py)",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="NAME,...",
+        help="run only these scenarios (none, requirements-warm, locked-warm, locked-forced, "
+        "new-container, offline-recreate, cold) and their time-to-live figures",
+    )
     options = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hassette-bench-"))
@@ -394,6 +401,13 @@ def main() -> int:
         Live("locked-warm", "locked project warm restart"),
         Live("new-container", "new container, same cache volume"),
     ]
+    if options.only:
+        chosen = set(options.only.split(","))
+        unknown = chosen - {scenario.name for scenario in scenarios}
+        if unknown:
+            parser.error(f"--only: no scenario named {', '.join(sorted(unknown))}")
+        scenarios = [scenario for scenario in scenarios if scenario.name in chosen]
+        lives = [live for live in lives if live.name in chosen]
     containers: list[str] = []
     images: list[str] = []
     volumes = [shared_volume]
