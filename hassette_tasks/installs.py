@@ -115,6 +115,7 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
             if line.strip() and not line.lstrip().startswith(("#", "-"))
         )
         console.line(f"project install: installing {count} locked package(s) with constraints")
+        asked: list[Roots] = []  # what the lock asks for: read while uv installs it
         try:
             offline.cache_first(  # the lock pins everything: the cache first, the index if need be
                 uv_failures.run_step,
@@ -124,6 +125,7 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
                 timeout,
                 cwd=copy,
                 env=bytecode.deferred(uv.environment(), app),
+                alongside=lambda: asked.append(roots_from_text(exported, copy)),
             )
         except StartupError as error:  # an index refused us: name the project's, and its variables
             if error.failure is not Failure.INDEX_AUTH:
@@ -134,7 +136,7 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
             if isinstance(error, index_auth.Refused):
                 raise error.naming(indexes.project_indexes(copy)) from None
             raise
-        roots = roots_from_text(exported, copy)
+        roots = asked[0] if asked else roots_from_text(exported, copy)
         built = True
         if (copy / PYPROJECT).is_file():
             itself = _install_project_itself(settings, console, app, copy, work, constraints)
@@ -256,11 +258,18 @@ def _install_project_itself(
 def check_environment(
     app: AppEnvironment, console: Console, before: Snapshot | None = None
 ) -> None:
-    """`uv pip check` (metadata only), then the files of each package installed since
-    BEFORE (an integrity.snapshot) against its RECORD, and their bytecode (bytecode.py)."""
+    """`uv pip check` (metadata only); while it runs, the files of each package installed
+    since BEFORE (an integrity.snapshot) against its RECORD, and their bytecode (bytecode.py)."""
     started = time.monotonic()
+    compiled: list[int] = []
+
+    def check_files() -> None:
+        if before is not None:
+            check_installed(app, before)
+            compiled.append(bytecode.compile_changed(app, changed_since(app.site_packages, before)))
+
     try:
-        uv.run(["pip", "check", "--python", app.python], console, echo=False)
+        uv.run(["pip", "check", "--python", app.python], console, echo=False, alongside=check_files)
     except uv.UvFailed as error:
         raise StartupError(
             Failure.BROKEN_ENV,
@@ -269,9 +278,6 @@ def check_environment(
             "then pin a version that fits both (or remove the package) and restart.",
             error.tail,
         ) from None
-    compiled = ""
-    if before is not None:
-        check_installed(app, before)
-        count = bytecode.compile_changed(app, changed_since(app.site_packages, before))
-        compiled = f", bytecode of {count} file(s)" if count else ""
-    console.line(f"environment check: ok ({elapsed(started)}{compiled})")
+    count = sum(compiled)
+    note = f", bytecode of {count} file(s)" if count else ""
+    console.line(f"environment check: ok ({elapsed(started)}{note})")

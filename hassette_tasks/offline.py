@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -78,6 +78,7 @@ class UvStep(Protocol):
         cwd: Path | None = ...,
         export: bool = ...,
         env: dict[str, str] | None = ...,
+        alongside: Callable[[], None] | None = ...,
     ) -> str: ...
 
 
@@ -139,10 +140,20 @@ def try_from_cache(
     timeout: Timeout | None,
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
+    alongside: Callable[[], None] | None = None,
 ) -> CacheMiss | None:
-    """Run uv offline; None when it installed, else what it said (nothing was echoed then)."""
+    """Run uv offline; None when it installed, else what it said (nothing was echoed then).
+    ALONGSIDE: work of ours done while uv runs (uv.run)."""
     try:
-        output = uv.run(args, console, timeout=timeout, cwd=cwd, env=_offline_env(env), echo=False)
+        output = uv.run(
+            args,
+            console,
+            timeout=timeout,
+            cwd=cwd,
+            env=_offline_env(env),
+            echo=False,
+            alongside=alongside,
+        )
     except uv.UvFailed as error:
         return classify_offline(error.output, error.exit_code)
     except OSError as error:  # a cache folder uv cannot even open: go online
@@ -161,12 +172,15 @@ def cache_first(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     prefix: str = "project install",
+    alongside: Callable[[], None] | None = None,
 ) -> None:
-    """A locked step: from the cache alone when it has everything, else from the index."""
+    """A locked step: from the cache alone when it has everything, else from the index.
+    ALONGSIDE (work of ours that does not need uv's answer) runs once, during the first
+    uv call."""
     if not cache_possible():
-        online(args, console, step, timeout, cwd=cwd, env=env)
+        online(args, console, step, timeout, cwd=cwd, env=env, alongside=alongside)
         return
-    missed = try_from_cache(args, console, timeout, cwd=cwd, env=env)
+    missed = try_from_cache(args, console, timeout, cwd=cwd, env=env, alongside=alongside)
     if missed is None:
         console.line(f"{prefix}: {step}: installed from the local cache (no index needed)")
         return

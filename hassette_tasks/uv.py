@@ -138,8 +138,12 @@ def run(
     env: dict[str, str] | None = None,
     echo: bool = True,
     capture: bool = False,
+    alongside: Callable[[], None] | None = None,
 ) -> str:
     """Run `uv ARGS`, echoing each output line (redacted) as it arrives; return all output.
+
+    ALONGSIDE is called while uv runs (work of our own that does not need uv's answer);
+    when it raises, uv is stopped and its error goes on.
 
     With CAPTURE, standard output is returned apart (never echoed, never mixed with
     warnings) and only standard error is echoed and kept for a failure banner. uv runs
@@ -175,6 +179,8 @@ def run(
     process = _start(args, cwd, env, streams)
     watchdog = _Watchdog(process.pid, timeout)
     try:
+        if alongside is not None:
+            alongside()
         process.wait()
     except sh.ErrorReturnCode as error:  # SignalException too: killed by the watchdog or others
         if watchdog.fired:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hassette_tasks import uv
@@ -130,8 +130,11 @@ def run_step(
     cwd: Path | None = None,
     export: bool = False,
     env: dict[str, str] | None = None,
+    alongside: Callable[[], None] | None = None,
 ) -> str:
     try:
-        return uv.run(args, console, timeout=timeout, cwd=cwd, env=env, capture=export)
+        return uv.run(
+            args, console, timeout=timeout, cwd=cwd, env=env, capture=export, alongside=alongside
+        )
     except uv.UvFailed as error:
         raise failure_from_uv(error, step, timeout, export) from None
