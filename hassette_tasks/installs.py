@@ -50,7 +50,6 @@ def export_locked(
     """The locked dependencies as a flat requirements list (uv export)."""
     from hassette_tasks.project.staleness import check_lock_is_current
 
-    check_lock_is_current(project_dir)  # a stale lock said as such, before anything installs
     args: list[str | os.PathLike[str]] = [*EXPORT_ARGS, "--quiet"]
     if python:
         args += ["--python", python]
@@ -61,6 +60,8 @@ def export_locked(
         timeout,
         cwd=cwd or project_dir,
         export=True,
+        # a stale lock said as such, before anything installs: checked while uv exports
+        alongside=lambda: check_lock_is_current(project_dir),
     )
 
 
@@ -88,8 +89,6 @@ def locked_requirements(
 
 def install_locked(settings: Settings, console: Console, app: AppEnvironment) -> Roots:
     """Install the locked project; returns what it asked for (for the exact environment)."""
-    from hassette_tasks.wanted import roots_from_text
-
     project_dir = settings.project_dir
     started = time.monotonic()
     found = kind(project_dir)
@@ -115,28 +114,9 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
             if line.strip() and not line.lstrip().startswith(("#", "-"))
         )
         console.line(f"project install: installing {count} locked package(s) with constraints")
-        asked: list[Roots] = []  # what the lock asks for: read while uv installs it
-        try:
-            offline.cache_first(  # the lock pins everything: the cache first, the index if need be
-                uv_failures.run_step,
-                ["pip", "install", "--python", app.python, "-r", requirements, "-c", constraints],
-                console,
-                "installing the locked dependencies",
-                timeout,
-                cwd=copy,
-                env=bytecode.deferred(uv.environment(), app),
-                alongside=lambda: asked.append(roots_from_text(exported, copy)),
-            )
-        except StartupError as error:  # an index refused us: name the project's, and its variables
-            if error.failure is not Failure.INDEX_AUTH:
-                raise
-            from hassette_tasks import index_auth  # only once an index refused
-            from hassette_tasks.project import indexes
-
-            if isinstance(error, index_auth.Refused):
-                raise error.naming(indexes.project_indexes(copy)) from None
-            raise
-        roots = asked[0] if asked else roots_from_text(exported, copy)
+        roots = _install_dependencies(
+            app, console, copy, requirements, exported, constraints, timeout
+        )
         built = True
         if (copy / PYPROJECT).is_file():
             itself = _install_project_itself(settings, console, app, copy, work, constraints)
@@ -148,6 +128,43 @@ def install_locked(settings: Settings, console: Console, app: AppEnvironment) ->
     only = "" if built else "dependencies only, "
     console.line(f"project install: complete ({only}{elapsed(started)})")
     return roots
+
+
+def _install_dependencies(
+    app: AppEnvironment,
+    console: Console,
+    copy: Path,
+    requirements: Path,
+    exported: str,
+    constraints: Path,
+    timeout: Timeout,
+) -> Roots:
+    """uv pip install REQUIREMENTS (the EXPORTED lock) in the project's COPY; returns what
+    the lock asks for, read while uv installs."""
+    from hassette_tasks.wanted import roots_from_text
+
+    asked: list[Roots] = []
+    try:
+        offline.cache_first(  # the lock pins everything: the cache first, the index if need be
+            uv_failures.run_step,
+            ["pip", "install", "--python", app.python, "-r", requirements, "-c", constraints],
+            console,
+            "installing the locked dependencies",
+            timeout,
+            cwd=copy,
+            env=bytecode.deferred(uv.environment(), app),
+            alongside=lambda: asked.append(roots_from_text(exported, copy)),
+        )
+    except StartupError as error:  # an index refused us: name the project's, and its variables
+        if error.failure is not Failure.INDEX_AUTH:
+            raise
+        from hassette_tasks import index_auth  # only once an index refused
+        from hassette_tasks.project import indexes
+
+        if isinstance(error, index_auth.Refused):
+            raise error.naming(indexes.project_indexes(copy)) from None
+        raise
+    return asked[0] if asked else roots_from_text(exported, copy)
 
 
 def install_requirements(

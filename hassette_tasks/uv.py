@@ -141,22 +141,17 @@ def run(
     alongside: Callable[[], None] | None = None,
 ) -> str:
     """Run `uv ARGS`, echoing each output line (redacted) as it arrives; return all output.
-
-    ALONGSIDE is called while uv runs (work of our own that does not need uv's answer);
-    when it raises, uv is stopped and its error goes on.
-
-    With CAPTURE, standard output is returned apart (never echoed, never mixed with
+    ALONGSIDE is called while uv runs (work of ours that needs no answer from uv); when it
+    raises, uv is stopped and its error goes on. With CAPTURE, standard output is returned apart (never echoed, never mixed with
     warnings) and only standard error is echoed and kept for a failure banner. uv runs
     in its own process group so that a timeout or our own SIGTERM stops the build
     backends it started too. Raises UvFailed on a non-zero exit or a timeout.
 
-    Output reaches us through `write` objects, and uv is waited for without a timeout:
-    sh's callback mode and its own `_timeout` (and `.wait(timeout)`) poll on 0.1 s timers,
-    and so idle that long after uv has ended, and its `_iter` mode can sleep a whole second
-    when uv's output ends before its exit is seen. The timeout is a timer of ours that
-    stops uv's process group. Every thread started for the call has ended when this
-    returns, so the next fork (sh forks to start a command) happens in a process with one
-    thread.
+    Output reaches us through `write` objects and uv is waited for without a timeout
+    (sh's callbacks, `_timeout` and `.wait(timeout)` poll on 0.1 s timers, its `_iter`
+    mode can sleep a second): the timeout is a timer of ours that stops uv's process
+    group. Every thread started for the call has ended when this returns, so the next
+    fork (sh forks to start a command) happens in a process with one thread.
     """
     import sh  # imported here: a warm restart that runs no uv never pays for it
 
@@ -173,8 +168,7 @@ def run(
         if capture
         else {"_out": _Lines(take), "_err_to_out": True}
     )
-    if cwd is not None:
-        _require_folder(cwd)
+    _require_folder(cwd)
     before = set(threading.enumerate())
     process = _start(args, cwd, env, streams)
     watchdog = _Watchdog(process.pid, timeout)
@@ -197,9 +191,11 @@ def run(
     return "".join(captured if capture else lines)
 
 
-def _require_folder(cwd: Path) -> None:
+def _require_folder(cwd: Path | None) -> None:
     """Raise the OSError that entering CWD would raise: sh enters it in the forked child,
     where a failure becomes sh's ForkException (a traceback) instead of an OSError."""
+    if cwd is None:
+        return
     if not stat.S_ISDIR(os.stat(cwd).st_mode):
         raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(cwd))
 

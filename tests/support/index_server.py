@@ -15,6 +15,8 @@ Modes:
 
 With `auth="USER:PASSWORD"` (`--auth`) mode serve demands HTTP basic auth: a request
 without those credentials is answered with `denied` (401 with a Basic challenge, or 403).
+With `tls=(CERTIFICATE, KEY)` (`--tls CERT,KEY`, PEM files: tests/support/tls.py makes
+them) it speaks HTTPS, as an index behind a TLS-inspecting proxy does.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import base64
 import functools
 import http.server
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -138,6 +141,7 @@ class IndexServer:
         auth: str | None = None,
         denied: int = 401,
         delay: float = 0.0,
+        tls: tuple[Path, Path] | None = None,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -159,6 +163,12 @@ class IndexServer:
             token = base64.b64encode(auth.encode()).decode()
             self._server.authorization = f"Basic {token}"
         self._server.denied = denied
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         self._threads: list[threading.Thread] = []
 
     @property
@@ -172,7 +182,7 @@ class IndexServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
+        return f"{self.scheme}://{self._server.server_address[0]}:{self.port}"
 
     def start(self) -> IndexServer:
         serve = threading.Thread(
@@ -250,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--denied", type=int, default=401, help="status for a request without them (401, 403)"
     )
+    parser.add_argument("--tls", help="CERT,KEY: PEM files to serve HTTPS with")
     options = parser.parse_args(argv)
+    tls = tuple(Path(part) for part in options.tls.split(",", 1)) if options.tls else None
     server = IndexServer(
         options.mode,
         options.root,
@@ -261,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         delay=options.delay,
         auth=options.auth,
         denied=options.denied,
+        tls=tls,  # type: ignore[arg-type]
     ).start()
     print(f"listening on {server.url}", flush=True)
     try:
