@@ -47,9 +47,19 @@ class Decision:
 class _Walk:
     """The closure of the roots over DISTS' own requirements (markers and extras applied)."""
 
-    def __init__(self, dists: dict[str, Dist], env: dict[str, str]):
+    def __init__(
+        self, dists: dict[str, Dist], env: dict[str, str], image: dict[str, Dist] | None = None
+    ):
         self.dists = dists
         self.env = env
+        # image packages at the image's version: what they need without extras is image
+        # packages at the image's versions (the image was consistent when it was built), all
+        # roots anyway, so their requirements are not read (~300 of them: ~20 ms of parsing)
+        self.settled = {
+            name
+            for name, dist in (image or {}).items()
+            if name in dists and dists[name].version == dist.version
+        }
         self.parsed: dict[str, Requirement | None] = {}
         self.done: set[tuple[str, str]] = set()
         self.wanted: set[str] = set()
@@ -84,6 +94,8 @@ class _Walk:
                 continue
             self.done.add((name, extra))
             self.wanted.add(name)
+            if not extra and name in self.settled:
+                continue
             for text in dist.requires:
                 requirement = self._parse(text)
                 if requirement is None:
@@ -119,7 +131,7 @@ def decide(now: dict[str, Dist], baseline: Baseline, roots: Roots, env: dict[str
         name for name, dist in image.items() if name not in now or now[name].version != dist.version
     }
     while True:
-        walk = _Walk({**now, **{name: image[name] for name in candidates}}, env)
+        walk = _Walk({**now, **{name: image[name] for name in candidates}}, env, image)
         for requirement in requirements:
             walk.ask(requirement)
         for name in image:

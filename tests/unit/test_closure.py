@@ -176,3 +176,28 @@ def test_a_roots_own_extras_and_markers_decide_what_it_reaches():
     decision = closure.decide(now, IMAGE, roots(text), ENV)
 
     assert decision.remove == {"brotli": "1.1", "oldonly": "1.0"}
+
+
+def test_an_image_package_the_inputs_upgraded_keeps_what_its_new_version_needs():
+    # the image's own requirements are not read (they are image packages); a version the
+    # inputs moved to is read: its new dependency stays, and the image's version stays out
+    now = venv(
+        dist("app", "1.0", "tinydep>=2"),
+        dist("tinydep", "2.0", "newdep>=1"),
+        dist("newdep", "1.0"),
+        dist("stray", "1.0"),
+    )
+
+    decision = closure.decide(now, IMAGE, roots("app\n"), ENV)
+
+    assert decision.remove == {"stray": "1.0"}
+    assert decision.restore == {}
+
+
+def test_an_extra_asked_of_an_image_package_keeps_what_the_extra_needs():
+    image_lib = dist("hassette-dep", "1.0", 'speedlib; extra == "speed"', 'zlibx; extra == "z"')
+    now = venv(dist("app", "1.0", "hassette-dep[z]"), image_lib, dist("zlibx", "1.0"))
+
+    decision = closure.decide(now, IMAGE, roots("app\n"), ENV)
+
+    assert decision.remove == {}  # zlibx: asked through the image package's extra
