@@ -67,9 +67,7 @@ def can_lock(venv: Path) -> bool:
     return subprocess.run([sys.executable, "-c", probe, lock], check=False).returncode == 0
 
 
-def test_a_start_takes_the_lock_says_who_holds_it_and_release_lets_another_in(
-    tmp_path, released
-):
+def test_a_start_takes_the_lock_says_who_holds_it_and_release_lets_another_in(tmp_path, released):
     shown, stream = console()
     old = os.umask(0o022)
     try:
