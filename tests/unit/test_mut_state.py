@@ -169,3 +169,27 @@ def test_a_touched_build_file_of_a_local_folder_changes_nothing(tmp_path, constr
     bump(lib / "setup.cfg")
 
     assert requirements(tmp_path, constraints, [reqs]) == before
+
+
+def test_an_unreadable_input_is_fingerprinted_by_where_and_why(tmp_path):
+    # absent, or a folder where a file belongs: each a different reason the install sees
+    missing = state.Fingerprint().add_file(tmp_path / "pylock.toml").hexdigest()
+    (tmp_path / "pylock.toml").mkdir()
+    folder = state.Fingerprint().add_file(tmp_path / "pylock.toml").hexdigest()
+    elsewhere = state.Fingerprint().add_file(tmp_path / "other" / "pylock.toml").hexdigest()
+    nul = state.Fingerprint().add_file(tmp_path / "a\0b").hexdigest()  # not a crash
+
+    assert len({missing, folder, elsewhere, nul}) == 4
+
+
+def test_a_requirements_file_moved_to_another_root_is_another_input(tmp_path, constraints):
+    config, apps = tmp_path / "config", tmp_path / "apps"
+    config.mkdir()
+    apps.mkdir()
+    (config / "requirements.txt").write_text("requests\n")
+    common = common_inputs(constraints, PYTHON)
+    before = requirements_fingerprint(common, [config, apps], [config / "requirements.txt"])
+    os.rename(config / "requirements.txt", apps / "requirements.txt")
+
+    moved = requirements_fingerprint(common, [config, apps], [apps / "requirements.txt"])
+    assert moved != before
