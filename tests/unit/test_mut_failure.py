@@ -3,18 +3,23 @@ pinned down (tests/unit/test_failure.py holds the first ones)."""
 
 from __future__ import annotations
 
+import errno
 import io
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from invoke.exceptions import Exit
 
-from hassette_tasks import failure, startlock
+from hassette_tasks import failure, integrity, startlock
 from hassette_tasks.console import Console
 from hassette_tasks.errors import ConfigError, Failure, StartupError
 
@@ -129,6 +134,32 @@ def test_either_stop_signal_interrupts_the_body(sig):
         stream.getvalue()
     )
     assert "What to do: Nothing to fix: the next start installs again." in stream.getvalue()
+    assert (
+        "  What happened: stopped by "
+        f"{signal.Signals(sig).name} before the start-up finished; temporary files were removed "
+        "and nothing was recorded as installed.\n"
+    ) in stream.getvalue()
+    assert "uv said" not in stream.getvalue()  # nothing of uv's to show
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def health_answer(port: int) -> tuple[int, dict]:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health/live", timeout=5):
+                pass
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 # a boot that fails in halt mode: banner, health answers 503, idle until SIGTERM, then exit
@@ -154,11 +185,15 @@ HALT_GUARDED = textwrap.dedent(
 
 
 def test_halt_mode_shows_the_failure_stays_up_and_exits_with_its_code_on_sigterm(tmp_path):
+    # and, while it stays up, the health address answers 503 with what happened and what to do
+    port = free_port()
     env = {
         **os.environ,
         "HASSETTE__ON_FAILURE": "halt",
         "HASSETTE__CONFIG_DIR": str(tmp_path),
-        "HASSETTE_TASKS_HEALTH": "0",  # no port here: halt mode must not need one
+        "HASSETTE_TASKS_HEALTH": "1",
+        "HASSETTE__WEB_API__HOST": "127.0.0.1",
+        "HASSETTE__WEB_API__PORT": str(port),
     }
     process = subprocess.Popen(
         [sys.executable, "-c", HALT_GUARDED], stdout=subprocess.PIPE, text=True, env=env
@@ -170,7 +205,7 @@ def test_halt_mode_shows_the_failure_stays_up_and_exits_with_its_code_on_sigterm
             line = process.stdout.readline()
             assert line, "".join(lines)
             lines.append(line)
-        time.sleep(0.5)
+        answer = health_answer(port)
         assert process.poll() is None, "halt mode ended by itself"
         process.send_signal(signal.SIGTERM)
         rest, _ = process.communicate(timeout=20)
@@ -182,3 +217,107 @@ def test_halt_mode_shows_the_failure_stays_up_and_exits_with_its_code_on_sigterm
     assert f"stopping on signal {int(signal.SIGTERM)}, exit code 4" in printed
     assert "ended with Exit 4" in printed
     assert process.returncode == 4
+    assert answer == (
+        503,
+        {
+            "status": "halted",
+            "title": "DEPENDENCY CONFLICT",
+            "what_to_do": "Relax the requirement.",
+        },
+    )
+
+
+def test_the_todo_of_a_file_system_error_in_full():
+    full = failure.from_os_error(OSError(errno.ENOSPC, "No space left on device"))
+    assert full.todo == "Free space (or give the container's /tmp more room) and restart."
+    other = failure.from_os_error(OSError(errno.EROFS, "Read-only file system"))
+    assert other.todo == (
+        "Check that the folders the container uses exist and that uid "
+        f"{os.getuid()} can read them (and write the app venv)."
+    )
+
+
+def test_a_task_without_halt_mode_ignores_on_failure_halt_and_says_nothing_of_it(monkeypatch):
+    monkeypatch.setenv("HASSETTE__ON_FAILURE", "halt")
+    shown, stream = console()
+    error = OSError(errno.EIO, "Input/output error")
+
+    with pytest.raises(Exit) as caught:
+        failure.guarded(lambda: shown, _raise(error))
+
+    assert caught.value.code == 8
+    assert "on failure:" not in stream.getvalue()
+
+
+def test_the_exit_line_of_a_task_with_halt_mode_off(monkeypatch):
+    monkeypatch.delenv("HASSETTE__ON_FAILURE", raising=False)
+    shown, stream = console()
+
+    with pytest.raises(Exit):
+        failure.guarded(lambda: shown, _raise(OSError(errno.EIO, "x")), halt_on_failure=True)
+
+    assert stream.getvalue().endswith(
+        "] on failure: exit (set HASSETTE__ON_FAILURE=halt to stay up instead of "
+        "restarting in a loop)\n"
+    )
+
+
+def _raise(error: BaseException):
+    def body(_console: Console) -> object:
+        raise error
+
+    return body
+
+
+def app_venv(tmp_path):
+    from hassette_tasks.environment import AppEnvironment
+
+    venv = tmp_path / "app venv"
+    site = venv / "lib" / "python3.12" / "site-packages"
+    site.mkdir(parents=True)
+    return venv, AppEnvironment(venv, site, "3.12.4", "0.60.0")
+
+
+@pytest.fixture
+def no_guard():
+    yield
+    integrity.InstallGuard.active = None
+
+
+def test_a_failure_that_may_have_left_half_an_install_keeps_the_install_marker(
+    tmp_path, monkeypatch, no_guard
+):
+    # uv stopped by a timeout: the next start must check (repair) the venv
+    monkeypatch.delenv("HASSETTE__ON_FAILURE", raising=False)
+    venv, app = app_venv(tmp_path)
+    shown, _stream = console()
+
+    def body(given: Console) -> object:
+        integrity.InstallGuard(app, given, installing=True)
+        raise StartupError(Failure.TIMEOUT, "uv timed out.", "")
+
+    with pytest.raises(Exit):
+        failure.guarded(lambda: shown, body)
+
+    assert integrity.interrupted(venv)
+
+
+def test_a_marker_that_cannot_be_removed_after_a_failure_is_a_warning(
+    tmp_path, monkeypatch, no_guard
+):
+    monkeypatch.delenv("HASSETTE__ON_FAILURE", raising=False)
+    venv, app = app_venv(tmp_path)
+    shown, stream = console()
+
+    def body(given: Console) -> object:
+        integrity.InstallGuard(app, given, installing=True)
+        marker = integrity.marker_path(venv)
+        marker.unlink()
+        marker.mkdir()  # something the clean-up cannot unlink
+        raise StartupError(Failure.CONFLICT, "no solution.", "Relax it.")
+
+    with pytest.raises(Exit) as caught:
+        failure.guarded(lambda: shown, body)
+
+    assert caught.value.code == 4
+    assert "warning: could not remove the install marker (Is a directory)" in stream.getvalue()
