@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -241,9 +242,17 @@ def test_a_task_without_halt_mode_ignores_on_failure_halt_and_says_nothing_of_it
     monkeypatch.setenv("HASSETTE__ON_FAILURE", "halt")
     shown, stream = console()
     error = OSError(errno.EIO, "Input/output error")
-
-    with pytest.raises(Exit) as caught:
-        failure.guarded(lambda: shown, _raise(error))
+    # were it to halt, a SIGTERM ends the halt (and the test, failing) instead of hanging
+    saved = {sig: signal.getsignal(sig) for sig in failure.STOP_SIGNALS}
+    stopper = threading.Timer(5, os.kill, (os.getpid(), signal.SIGTERM))
+    stopper.start()
+    try:
+        with pytest.raises(Exit) as caught:
+            failure.guarded(lambda: shown, _raise(error))
+    finally:
+        stopper.cancel()
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
     assert caught.value.code == 8
     assert "on failure:" not in stream.getvalue()
