@@ -39,7 +39,8 @@ def test_a_fresh_process_times_its_lines_from_its_own_start():
 
 
 @pytest.mark.parametrize(
-    ("age", "back"), [(None, 0.0), (-1.0, 0.0), (0.0, 0.0), (59.5, 59.5), (60.0, 0.0)]
+    ("age", "back"),
+    [(None, 0.0), (-1.0, 0.0), (0.0, 0.0), (0.5, 0.5), (59.5, 59.5), (60.0, 0.0)],
 )
 def test_a_process_age_is_believed_only_between_0_and_60_seconds(monkeypatch, age, back):
     # an age from /proc that cannot be a boot's (a clock jump, a reused container) is ignored
@@ -114,6 +115,7 @@ def test_secrets_shorter_than_three_characters_are_left(env, hidden, shown):
         (["--keyring", "k"], ["--keyring", "****"]),
         (["-v", "first-positional-later"], ["-v", "first-positional-later"]),
         (["--t", "x9"], ["--t", "x9"]),  # not -t: hassette has no --t
+        (["--app", "-tX"], ["--app", "-t****"]),  # a one-character token too
     ],
 )
 def test_which_hassette_arguments_are_hidden(args, shown):
@@ -131,3 +133,16 @@ def test_the_hassette_run_line_reads_as_a_shell_would_with_secrets_as_bare_stars
         "--api-key=**** '--x=a b'"
     )
     assert not {"TOKEN1", "t2", "T3", "k4"} & set(line.split())
+
+
+def test_a_secret_inside_a_longer_one_does_not_leave_the_longer_ones_rest():
+    # the longer secret is replaced first, whatever their order as text
+    redact = Redactor({"A_TOKEN": "zz9", "B_TOKEN": "ab-zz9-cd"})
+    assert redact("x ab-zz9-cd y zz9") == "x **** y ****"
+
+
+def test_a_banner_without_output_has_no_uv_section():
+    stream = io.StringIO()
+    Console(env={}, stream=stream, started=time.monotonic()).banner("TITLE", ["body"])
+    assert "uv said" not in stream.getvalue()
+    assert stream.getvalue().endswith("  body\n" + "=" * 72 + "\n\n")

@@ -215,6 +215,10 @@ def test_halt_mode_shows_the_failure_stays_up_and_exits_with_its_code_on_sigterm
         process.wait()
     printed = "".join(lines) + rest
     assert "DEPENDENCY CONFLICT" in printed
+    assert (
+        "ms] on failure: halt (HASSETTE__ON_FAILURE=halt): staying up and idle so the container "
+        "does not restart in a loop; fix the problem above, then restart the container\n"
+    ) in printed
     assert f"stopping on signal {int(signal.SIGTERM)}, exit code 4" in printed
     assert "ended with Exit 4" in printed
     assert process.returncode == 4
