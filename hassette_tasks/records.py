@@ -31,12 +31,16 @@ class RecordEntry:
 
 
 def read_record(dist_info: Path) -> list[RecordEntry]:
-    """The RECORD's rows; raises OSError when it cannot be read."""
+    """The RECORD's rows; raises OSError when it cannot be read, ValueError when it is no CSV."""
     import csv  # only a repair or a check after an install reads RECORDs
 
     entries = []
     with open(dist_info / "RECORD", newline="", encoding="utf-8", errors="replace") as handle:
-        for row in csv.reader(handle):
+        try:
+            rows = list(csv.reader(handle))
+        except csv.Error as error:  # not a ValueError: a damaged RECORD ended in a traceback
+            raise ValueError(f"not CSV: {error}") from error
+        for row in rows:
             if not row or not row[0]:
                 continue
             path = row[0]
