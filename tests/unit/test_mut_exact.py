@@ -62,6 +62,10 @@ def wheel(folder: Path, name: str, version: str) -> Path:
 
 @pytest.fixture
 def app(tmp_path, monkeypatch) -> AppEnvironment:
+    return real_app(tmp_path, monkeypatch)
+
+
+def real_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppEnvironment:
     """A real venv (no pip) holding its own packages: hassette, needing tinydep."""
     monkeypatch.setenv(baseline.IMAGE_BASELINE_VARIABLE, str(tmp_path / "no-image-record.json"))
     venv = tmp_path / "app venv"  # a space in the path, as a user's may have
