@@ -59,3 +59,22 @@ def test_a_file_included_twice_by_one_text_is_read_once(tmp_path):
     found = wanted.roots_from_text("-r common.txt\n-r common.txt\nown\n", tmp_path)
 
     assert [str(r) for r in found.requirements] == ["shared>=1", "own"]
+
+
+def test_editable_and_long_include_lines_are_roots_but_a_constraints_file_is_not(tmp_path):
+    write(tmp_path / "libs" / "short" / "pyproject.toml", '[project]\nname = "short-ed"\n')
+    write(tmp_path / "libs" / "long" / "pyproject.toml", '[project]\nname = "long-ed"\n')
+    write(tmp_path / "more.txt", "included\n")
+    write(tmp_path / "constraints.txt", "pinned==1.0\n")
+    text = (
+        "-e ./libs/short --config-settings editable_mode=compat\n"
+        "--editable=./libs/long\n"
+        "--requirement more.txt\n"
+        "-c constraints.txt\n"
+        "--constraint=constraints.txt\n"
+    )
+
+    found = roots(text, tmp_path)
+
+    assert [r.name for r in found.requirements] == ["short-ed", "long-ed", "included"]
+    assert found.urls == [] and found.unknown == []
