@@ -18,6 +18,7 @@ import pytest
 from hassette_tasks import baseline, exact, settings
 from hassette_tasks.console import Console
 from hassette_tasks.environment import AppEnvironment, python_version, site_packages
+from hassette_tasks.errors import StartupError
 from hassette_tasks.project import ProjectKind
 from hassette_tasks.wanted import Roots
 from tests.unit.conftest import write
@@ -357,3 +358,39 @@ def test_a_lock_the_dry_run_cannot_read_is_named_not_a_traceback(dry_app, tmp_pa
         pylocked[0].startswith("cannot tell before installing (") and "pylock.toml" in pylocked[0]
     )
     assert "Traceback" not in pylocked[0] and "StartupError" not in pylocked[0]
+
+
+def test_an_uninstall_uv_refuses_fails_the_start_naming_the_step(app, tmp_path):
+    record(app)
+    (install(app.site_packages, "norecord", "1.0") / "RECORD").unlink()
+
+    with pytest.raises(StartupError) as raised:
+        make_exact(app, tmp_path)
+
+    assert raised.value.what.startswith("removing packages no input asks for failed (uv exit code")
+    assert "norecord" in names(app)
+
+
+def test_an_image_version_uv_cannot_find_fails_the_start_naming_the_step(
+    app, tmp_path, monkeypatch
+):
+    record(app)
+    upgrade_tinydep(app)
+    (tmp_path / "wheels").mkdir()  # the image's version is in no folder uv may use
+    monkeypatch.setenv("UV_FIND_LINKS", str(tmp_path / "wheels"))
+    monkeypatch.setenv("UV_NO_INDEX", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+
+    with pytest.raises(StartupError) as raised:
+        make_exact(app, tmp_path)
+
+    assert raised.value.what.startswith(
+        "putting back the image's own package versions failed (uv exit code"
+    )
+    assert exact.installed(app.site_packages)["tinydep"].version == "1.5"
+
+
+def upgrade_tinydep(app: AppEnvironment) -> None:
+    for path in app.site_packages.glob("tinydep*"):
+        subprocess.run(["rm", "-r", str(path)], check=True)
+    install(app.site_packages, "tinydep", "1.5")

@@ -139,3 +139,17 @@ def test_a_package_uv_cannot_uninstall_is_named(app, offline_wheels):
         rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
 
     assert str(raised.value) == "uv could not uninstall norecord"
+
+
+def test_a_package_rewritten_at_the_same_version_is_reinstalled(app, offline_wheels):
+    wheel(offline_wheels, "tinydep", "1.0")
+    before = records.snapshot(app.site_packages)
+    # an install cut short rewrote tinydep 1.0 and left its module out
+    upgrade(app.site_packages, "tinydep", "1.0")
+    (app.site_packages / "tinydep_mod.py").unlink()
+
+    done = rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+
+    assert done == "tinydep 1.0 back to 1.0"
+    assert (app.site_packages / "tinydep_mod.py").read_text() == "VALUE = 1\n"
+    assert versions(app) == {"hassette": "1.0", "tinydep": "1.0"}
