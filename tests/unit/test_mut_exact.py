@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import socket
 import subprocess
 import sys
 import zipfile
@@ -92,10 +93,14 @@ def lines(stream: io.StringIO) -> list[str]:
     return [line.split("] ", 1)[1] for line in stream.getvalue().splitlines() if "] " in line]
 
 
-def make_exact(app: AppEnvironment, tmp_path: Path, locked=None, files=()):
+def make_exact(app: AppEnvironment, tmp_path: Path, locked=None, files=(), timeout="300"):
     constraints = write(tmp_path / "constraints.txt", "hassette==1.0\ntinydep==1.0\n")
     cfg = settings.load(
-        env={"HASSETTE__VENV": str(app.venv), "HASSETTE__CONSTRAINTS": str(constraints)}
+        env={
+            "HASSETTE__VENV": str(app.venv),
+            "HASSETTE__CONSTRAINTS": str(constraints),
+            "HASSETTE__INSTALL_TIMEOUT": timeout,
+        }
     )
     out, stream = console()
     return exact.make_exact(cfg, out, app, locked, files), lines(stream)
@@ -394,3 +399,21 @@ def upgrade_tinydep(app: AppEnvironment) -> None:
     for path in app.site_packages.glob("tinydep*"):
         subprocess.run(["rm", "-r", str(path)], check=True)
     install(app.site_packages, "tinydep", "1.5")
+
+
+def test_putting_back_is_stopped_at_the_install_timeout(app, tmp_path, monkeypatch):
+    record(app)
+    upgrade_tinydep(app)
+    with socket.socket() as silent:  # an index that takes the connection and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        monkeypatch.setenv("UV_FIND_LINKS", f"http://127.0.0.1:{silent.getsockname()[1]}/")
+        monkeypatch.setenv("UV_NO_INDEX", "1")
+        monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+
+        with pytest.raises(StartupError) as raised:
+            make_exact(app, tmp_path, timeout="1")
+
+    assert raised.value.what == (
+        "putting back the image's own package versions timed out after 1s and was stopped."
+    )
