@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 import socket
 import subprocess
 import sys
@@ -93,6 +94,9 @@ def lines(stream: io.StringIO) -> list[str]:
     return [line.split("] ", 1)[1] for line in stream.getvalue().splitlines() if "] " in line]
 
 
+uv_output: list[str] = []  # uv's own lines, as the last make_exact() echoed them
+
+
 def make_exact(app: AppEnvironment, tmp_path: Path, locked=None, files=(), timeout="300"):
     constraints = write(tmp_path / "constraints.txt", "hassette==1.0\ntinydep==1.0\n")
     cfg = settings.load(
@@ -103,7 +107,14 @@ def make_exact(app: AppEnvironment, tmp_path: Path, locked=None, files=(), timeo
         }
     )
     out, stream = console()
-    return exact.make_exact(cfg, out, app, locked, files), lines(stream)
+    try:
+        return exact.make_exact(cfg, out, app, locked, files), lines(stream)
+    finally:
+        uv_output[:] = [line for line in stream.getvalue().splitlines() if line.startswith("    ")]
+
+
+def roots_of(text: str) -> Roots:
+    return exact.roots_from_text(text, Path("/nowhere"))
 
 
 def names(app: AppEnvironment) -> list[str]:
@@ -127,7 +138,9 @@ def test_a_venv_holding_only_its_own_packages_runs_no_uv(app, tmp_path):
 
     assert changed is False
     assert len(said) == 1
-    assert said[0].startswith("exact environment: only the venv's own packages are installed (")
+    assert re.fullmatch(
+        r"exact environment: only the venv's own packages are installed \(\d+\.\d\ds\)", said[0]
+    )
     assert names(app) == ["hassette", "tinydep"]
 
 
@@ -135,17 +148,21 @@ def test_what_no_input_asks_for_is_uninstalled_and_named(app, tmp_path):
     record(app)
     for name in ("fromlock", "fromfile", "helper", "stray", "straytwo"):
         install(app.site_packages, name, "1.0", *(["helper>=1"] if name == "fromfile" else []))
-    requirements = write(tmp_path / "config" / "requirements.txt", "fromfile\n")
+    install(app.site_packages, "oldonly", "1.0")
+    requirements = write(
+        tmp_path / "config" / "requirements.txt", "fromfile\noldonly; python_version < '3'\n"
+    )
 
     changed, said = make_exact(app, tmp_path, Roots.named("FromLock"), [requirements])
 
     assert changed is True
     assert names(app) == ["fromfile", "fromlock", "hassette", "helper", "tinydep"]
     assert not (app.site_packages / "stray_mod.py").exists()
+    assert "     - stray==1.0" in uv_output  # uv's own line, echoed under the phase line
     assert not (app.site_packages / "stray-1.0.dist-info").exists()
     assert (
-        "exact environment: removed stray 1.0, straytwo 1.0 (no current input asks for them)"
-        in said
+        "exact environment: removed oldonly 1.0, stray 1.0, straytwo 1.0 (no current input "
+        "asks for them)" in said
     )
     assert said[-1].startswith("exact environment: complete (")
 
@@ -176,15 +193,16 @@ def test_when_every_package_is_asked_for_nothing_is_removed(app, tmp_path):
 def test_an_input_nothing_can_be_told_from_removes_nothing(app, tmp_path):
     record(app)
     install(app.site_packages, "stray", "1.0")
-    requirements = write(tmp_path / "requirements.txt", "./unnamed-folder\n")
+    requirements = write(tmp_path / "requirements.txt", "./unnamed-folder\n./other\n")
     url = (tmp_path / "unnamed-folder").resolve().as_uri()
+    other = (tmp_path / "other").resolve().as_uri()
 
     changed, said = make_exact(app, tmp_path, None, [requirements])
 
     assert changed is False
     assert said == [
-        f"warning: cannot tell which package {url} installs: nothing is removed from the "
-        "venv this time"
+        f"warning: cannot tell which package {url}, {other} installs: nothing is removed from "
+        "the venv this time"
     ]
     assert names(app) == ["hassette", "stray", "tinydep"]
 
@@ -211,6 +229,7 @@ def test_an_upgraded_image_package_is_put_back_from_a_local_wheel(app, tmp_path,
         "tinydep": exact.Dist("tinydep", "1.0"),
     }
     assert said[0] == "exact environment: putting back the image's tinydep 1.0 (now 1.5)"
+    assert "     + tinydep==1.0" in uv_output
     assert (
         "exact environment: removed newhelper 1.0, stray 1.0 (no current input asks for them)"
         in said
@@ -257,18 +276,25 @@ def test_the_preview_says_what_make_exact_would_do(app, tmp_path):
         "would put back the image's tinydep 1.0 (now 1.5)",
         "would remove straytwo 2.0 (no current input asks for them)",
     ]
-    assert exact.preview(app, Roots(urls=["file:///somewhere"])) == [
-        "cannot tell which package file:///somewhere installs: would remove nothing"
+    assert exact.preview(app, Roots(urls=["file:///somewhere", "file:///else"])) == [
+        "cannot tell which package file:///somewhere, file:///else installs: would remove nothing"
+    ]
+    # markers are judged on the app's Python: a root for Python 2 keeps nothing
+    assert exact.preview(app, roots_of("stray; python_version < '3'\nstraytwo\n")) == [
+        "would put back the image's tinydep 1.0 (now 1.5)",
+        "would remove stray 1.0 (no current input asks for them)",
     ]
     assert names(app) == ["hassette", "stray", "straytwo", "tinydep"]  # a preview changes nothing
 
 
-def test_the_preview_only_puts_back_a_missing_image_package(app):
+def test_the_preview_only_puts_back_missing_image_packages(app):
     record(app)
-    for path in app.site_packages.glob("tinydep*"):
+    for path in [*app.site_packages.glob("tinydep*"), *app.site_packages.glob("hassette*")]:
         subprocess.run(["rm", "-r", str(path)], check=True)
 
-    assert exact.preview(app, Roots()) == ["would put back the image's tinydep 1.0 (now missing)"]
+    assert exact.preview(app, Roots()) == [
+        "would put back the image's hassette 1.0 (now missing), tinydep 1.0 (now missing)"
+    ]
 
 
 UV_LOCK = """\
@@ -277,7 +303,7 @@ version = 1
 name = "my-project"
 version = "0.1"
 source = { editable = "." }
-dependencies = [{ name = "locked-dep" }]
+dependencies = [{ name = "locked-dep" }, { name = "stray", marker = "python_version < '3'" }]
 
 [[package]]
 name = "locked-dep"

@@ -114,9 +114,12 @@ def test_only_added_packages_need_no_cache(app, offline_wheels):
     before = records.snapshot(app.site_packages)
     install(app.site_packages, "added", "3.0")
 
-    done = rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+    stream = io.StringIO()
+
+    done = rollback.put_back(app, Console(env={}, stream=stream), before, None)
 
     assert done == "added 3.0 removed"
+    assert "     - added==3.0" in stream.getvalue().splitlines()  # uv's own line, echoed
     assert versions(app) == {"hassette": "1.0", "tinydep": "1.0"}
 
 
@@ -127,18 +130,18 @@ def test_a_version_the_cache_lacks_cannot_be_put_back(app, offline_wheels):
     with pytest.raises(rollback.CannotPutBack) as raised:
         rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
 
-    assert str(raised.value).startswith("the local uv cache cannot give back tinydep==1.0 (")
+    assert str(raised.value) == "the local uv cache cannot give back tinydep==1.0 (tinydep)"
 
 
 def test_a_package_uv_cannot_uninstall_is_named(app, offline_wheels):
     before = records.snapshot(app.site_packages)
-    info = install(app.site_packages, "norecord", "1.0")
-    (info / "RECORD").unlink()  # uv uninstalls from RECORD: without one it refuses
+    for name in ("norecord", "norecordtwo"):
+        (install(app.site_packages, name, "1.0") / "RECORD").unlink()  # uv then refuses
 
     with pytest.raises(rollback.CannotPutBack) as raised:
         rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
 
-    assert str(raised.value) == "uv could not uninstall norecord"
+    assert str(raised.value) == "uv could not uninstall norecord, norecordtwo"
 
 
 def test_a_package_rewritten_at_the_same_version_is_reinstalled(app, offline_wheels):
