@@ -46,6 +46,8 @@ def test_each_skipped_symlink_is_logged_with_why_it_was_not_followed(tree, tmp_p
 
 def test_an_ignore_file_line_git_drops_leaves_its_other_lines_in_force(tree):
     # a lone `!` is a line git ignores; pathspec refuses the whole file for it
-    root = tree({".ignore": "!\nskipped/\n", "skipped/requirements.txt": REQ, "requirements.txt": REQ})
+    root = tree(
+        {".ignore": "!\nskipped/\n", "skipped/requirements.txt": REQ, "requirements.txt": REQ}
+    )
 
     assert find_requirements([root]).files == [root / "requirements.txt"]

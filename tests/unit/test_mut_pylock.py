@@ -41,12 +41,21 @@ def _lines(tmp_path, body: str) -> list[str]:
         (HEAD + X + "wheels = [5]\n", "package x: a file entry is not a table"),
         (HEAD + X + "sdist = 5\n", "package x: a file entry is not a table"),
         (HEAD + X + "wheels = [{ hashes = 5 }]\n", "package x: `hashes` is not a table"),
-        (HEAD + "[[packages]]\nname = 'x'\n", "package x has no version (and no directory, vcs or archive)"),
+        (
+            HEAD + "[[packages]]\nname = 'x'\n",
+            "package x has no version (and no directory, vcs or archive)",
+        ),
         (HEAD + X + "directory = {}\n", "package x: `directory` has no path"),
         (HEAD + X + "directory = 5\n", "package x: `directory` has no path"),
         (HEAD + X + "vcs = 5\n", "package x: `vcs` is not a table"),
-        (HEAD + X + "vcs = { url = 'https://h/r' }\n", "package x: `vcs` needs a url and a commit-id"),
-        (HEAD + X + "vcs = { commit-id = 'abc' }\n", "package x: `vcs` needs a url and a commit-id"),
+        (
+            HEAD + X + "vcs = { url = 'https://h/r' }\n",
+            "package x: `vcs` needs a url and a commit-id",
+        ),
+        (
+            HEAD + X + "vcs = { commit-id = 'abc' }\n",
+            "package x: `vcs` needs a url and a commit-id",
+        ),
         (
             HEAD + X + "vcs = { url = 'https://h/r', commit-id = 'a', subdirectory = 5 }\n",
             "package x: `vcs.subdirectory` is not a string",
@@ -62,11 +71,20 @@ def _lines(tmp_path, body: str) -> list[str]:
             "package x: `hashes` is not a table",
         ),
         (HEAD + X + "marker = 'not a marker'\n", "package x: marker 'not a marker': "),
-        (HEAD + "requires-python = '>=3.14'\npackages = []\n", "it requires Python >=3.14, this venv has 3.13.0"),
-        (HEAD + "requires-python = 'three'\npackages = []\n", "requires-python 'three' is not a version range"),
+        (
+            HEAD + "requires-python = '>=3.14'\npackages = []\n",
+            "it requires Python >=3.14, this venv has 3.13.0",
+        ),
+        (
+            HEAD + "requires-python = 'three'\npackages = []\n",
+            "requires-python 'three' is not a version range",
+        ),
         (HEAD + "environments = 5\npackages = []\n", "`environments` is not a list of strings"),
         (HEAD + "environments = [5]\npackages = []\n", "`environments` is not a list of strings"),
-        (HEAD + "default-groups = [5]\npackages = []\n", "`default-groups` is not a list of strings"),
+        (
+            HEAD + "default-groups = [5]\npackages = []\n",
+            "`default-groups` is not a list of strings",
+        ),
         (
             HEAD + "environments = [\"sys_platform == 'win32'\"]\npackages = []\n",
             "none of its `environments` is this container's",
