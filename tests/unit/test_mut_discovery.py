@@ -88,6 +88,17 @@ def test_a_missing_first_root_does_not_stop_the_second(tmp_path, tree):
     assert find_requirements([tmp_path / "missing", root]).files == [root / "requirements.txt"]
 
 
+def test_an_unreadable_first_root_does_not_stop_the_second(tmp_path, tree):
+    root = tree({"requirements.txt": REQ})
+    (tmp_path / "a file").write_text("")
+    below_a_file = tmp_path / "a file" / "config"  # ENOTDIR
+
+    result = find_requirements([below_a_file, root])
+
+    assert result.unreadable_folders == [below_a_file]
+    assert result.files == [root / "requirements.txt"]
+
+
 def test_entries_after_a_skipped_link_or_a_fifo_are_still_searched(tree, tmp_path):
     root = tree({"linked/z/requirements.txt": REQ, "fifo/z/requirements.txt": REQ})
     (root / "linked" / "requirements.txt").symlink_to(tmp_path / "gone.txt")
