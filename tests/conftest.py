@@ -12,11 +12,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support import packages
 from tests.support.tasks_runner import Layout, base_environment, invoke_executable
 
 BUILD_BACKENDS_VARIABLE = "HASSETTE_TASKS_BUILD_BACKENDS"
+
+# no time limit per example: on a busy two-core machine (CI, a mutation run) hypothesis's
+# 200 ms deadline fails tests that are right; speed is the bench's business, not a test's
+settings.register_profile("hassette-tasks", deadline=None)
+settings.load_profile("hassette-tasks")
 
 
 @pytest.fixture(scope="session")
