@@ -332,16 +332,18 @@ def mutation_scores(results: str, modules: Sequence[str]) -> str:
     for line in results.splitlines():
         name, _, status = line.strip().rpartition(": ")
         module = name.rpartition(".")[0].removeprefix("hassette_tasks.")
-        if not name or (modules and module not in modules) or status == "not checked":
+        if not name or (modules and module not in modules):
             continue
         tally = counts.setdefault(module, {})
         tally[status] = tally.get(status, 0) + 1
-    lines = ["mutation score per module (killed / total):"]
+    lines = ["mutation score per module (killed / checked; PARTIAL: mutants left unchecked):"]
     for module, tally in sorted(counts.items()):
+        unchecked = tally.pop("not checked", 0)
         killed, total = tally.get("killed", 0) + tally.get("timeout", 0), sum(tally.values())
-        rest = ", ".join(f"{status} {n}" for status, n in sorted(tally.items()))
-        score = f"{killed:4} / {total:<4} {100 * killed / total:5.1f}%"
-        lines.append(f"  {module:20} {score}  ({rest})")
+        statuses = [f"{status} {n}" for status, n in sorted(tally.items())]
+        statuses += [f"PARTIAL: {unchecked} not checked"] if unchecked else []
+        percent = f"{100 * killed / total:5.1f}%" if total else "    -"
+        lines.append(f"  {module:20} {killed:4} / {total:<4} {percent}  ({', '.join(statuses)})")
     return "\n".join(lines)
 
 
