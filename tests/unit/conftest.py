@@ -72,3 +72,15 @@ def tree(tmp_path):
         return base
 
     return factory
+
+
+@pytest.fixture
+def uv_on_path(tmp_path, monkeypatch):
+    """A stand-in `uv` script (`uv 0.9.0`) alone on PATH, as a start finds uv; returns it."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    uv = tools / "uv"
+    uv.write_text("#!/bin/sh\necho 'uv 0.9.0'\n")
+    uv.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tools))
+    return uv

@@ -55,6 +55,17 @@ def holder(venv: Path, who: str | bytes = "pid 4242\n") -> subprocess.Popen[str]
     return process
 
 
+def assert_refused_while(other: subprocess.Popen[str], venv: Path, shown, stream) -> None:
+    """While OTHER holds VENV's lock (and the wait is 0), a start is refused and says so."""
+    try:
+        with pytest.raises(StartupError):
+            startlock.hold(venv, shown)
+    finally:
+        other.kill()
+        other.wait()
+    assert "another start is installing into" in stream.getvalue()
+
+
 def can_lock(venv: Path) -> bool:
     """Whether another process could take the venv's lock now."""
     probe = (
@@ -163,27 +174,15 @@ def test_a_lock_path_only_readable_still_locks_and_a_waiter_names_no_holder(
         stdout=subprocess.PIPE,
         text=True,
     )
-    try:
-        assert other.stdout is not None and other.stdout.readline() == "locked\n"
-        with pytest.raises(StartupError):
-            startlock.hold(tmp_path, shown)
-    finally:
-        other.kill()
-        other.wait()
-    assert "another start is installing into" in stream.getvalue()
+    assert other.stdout is not None and other.stdout.readline() == "locked\n"
+    assert_refused_while(other, tmp_path, shown, stream)
 
 
 def test_a_holder_that_wrote_no_text_is_not_named(tmp_path, monkeypatch, released):
     monkeypatch.setenv(startlock.WAIT_VARIABLE, "0")
     other = holder(tmp_path, who=b"\xff\xfe not UTF-8")
     shown, stream = console()
-    try:
-        with pytest.raises(StartupError):
-            startlock.hold(tmp_path, shown)
-    finally:
-        other.kill()
-        other.wait()
-    assert "another start is installing into" in stream.getvalue()
+    assert_refused_while(other, tmp_path, shown, stream)
 
 
 def test_a_second_start_waits_while_the_first_holds_then_takes_over(

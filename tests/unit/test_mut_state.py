@@ -118,13 +118,8 @@ def test_a_file_that_vanishes_while_scanned_does_not_end_the_scan(
     assert project(constraints, folder) != before
 
 
-def test_the_uv_binary_by_size_and_by_time(tmp_path, monkeypatch, constraints):
-    tools = tmp_path / "tools"
-    tools.mkdir()
-    uv = tools / "uv"
-    uv.write_text("#!/bin/sh\necho 'uv 0.9.0'\n")
-    uv.chmod(0o755)
-    monkeypatch.setenv("PATH", str(tools))
+def test_the_uv_binary_by_size_and_by_time(uv_on_path, constraints):
+    uv = uv_on_path
     first = common_inputs(constraints, PYTHON).hexdigest()
     info = uv.stat()
 

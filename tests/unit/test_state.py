@@ -194,15 +194,10 @@ def test_forget_removes_the_record(tmp_path):
     assert state.load(tmp_path) == {}
 
 
-def test_another_uv_on_path_changes_both(inputs, tmp_path, monkeypatch):
+def test_another_uv_on_path_changes_both(inputs, tmp_path, monkeypatch, uv_on_path):
     # the uv this start would run, found as the start finds it (PATH): another binary at
     # the same path (an upgrade in place), or another path, is another uv version
-    tools = tmp_path / "tools"
-    tools.mkdir()
-    uv = tools / "uv"
-    uv.write_text("#!/bin/sh\necho 'uv 0.9.0'\n")
-    uv.chmod(0o755)
-    monkeypatch.setenv("PATH", str(tools))
+    uv = uv_on_path
     first = prints(inputs)
     assert prints(inputs) == first
 
