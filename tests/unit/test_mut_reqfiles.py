@@ -24,7 +24,10 @@ def test_read_drops_a_leading_byte_order_mark(tmp_path: Path) -> None:
 
 
 def test_a_byte_order_mark_is_not_part_of_the_first_line() -> None:
-    assert list(reqfiles.logical_lines("\ufeff-r base.txt\nrequests")) == ["-r base.txt", "requests"]
+    assert list(reqfiles.logical_lines("\ufeff-r base.txt\nrequests")) == [
+        "-r base.txt",
+        "requests",
+    ]
 
 
 def test_three_continued_lines_are_one_requirement() -> None:
@@ -46,19 +49,27 @@ def test_an_unset_variable_is_empty(monkeypatch: pytest.MonkeyPatch) -> None:
     assert list(reqfiles.logical_lines("mylib${HT_REQ_UNSET}==1.0")) == ["mylib==1.0"]
 
 
-def test_an_include_through_a_variable_is_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_include_through_a_variable_is_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HT_REQ_DIR", "shared")
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "base.txt").write_text("requests\n", encoding="utf-8")
-    assert _reached(tmp_path, "-r ${HT_REQ_DIR}/base.txt\n").files == [tmp_path / "shared" / "base.txt"]
+    assert _reached(tmp_path, "-r ${HT_REQ_DIR}/base.txt\n").files == [
+        tmp_path / "shared" / "base.txt"
+    ]
 
 
 def test_a_file_url_is_its_path_with_escapes_undone(tmp_path: Path) -> None:
-    assert reqfiles.local_target("file:///srv/my%20libs/a.whl", tmp_path) == Path("/srv/my libs/a.whl")
+    assert reqfiles.local_target("file:///srv/my%20libs/a.whl", tmp_path) == Path(
+        "/srv/my libs/a.whl"
+    )
 
 
 def test_a_remote_url_is_not_local(tmp_path: Path) -> None:
-    assert reqfiles.local_target("https://example.org/pkgs/a-1.0-py3-none-any.whl", tmp_path) is None
+    assert (
+        reqfiles.local_target("https://example.org/pkgs/a-1.0-py3-none-any.whl", tmp_path) is None
+    )
 
 
 def test_a_package_name_is_not_local(tmp_path: Path) -> None:
