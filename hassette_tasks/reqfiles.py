@@ -60,6 +60,16 @@ def local_target(target: str, base: Path) -> Path | None:
     return None
 
 
+def include_target(value: str, base: Path) -> Path | None:
+    """The file an -r/-c line names, as uv reads it: a path from the including file's
+    folder, or a `file:` URL; None for a remote URL (fetched, not a file of the user's)."""
+    if value.startswith("file:"):
+        return base / unquote(urlsplit(value).path)
+    if "://" in value:
+        return None
+    return base / value
+
+
 @dataclass
 class Reached:
     """What requirements files reach: included files (-r/-c, recursively) and local paths."""
@@ -88,9 +98,11 @@ def reached(paths: Iterable[Path]) -> Reached:
             option = OPTION_WITH_VALUE.match(line)
             if option:
                 value = OPTION_TAIL.sub("", option.group(3)).strip()
-                if option.group(1) in INCLUDES and value and "://" not in value:
-                    visit(path.parent / value, top=False)
-                elif option.group(1) not in INCLUDES and value:
+                if option.group(1) in INCLUDES:
+                    included = include_target(value, path.parent) if value else None
+                    if included is not None:
+                        visit(included, top=False)
+                elif value:
                     add_local(value, path.parent)
                 continue
             if not line.startswith("-"):

@@ -90,7 +90,8 @@ def roots_from_text(text: str, base: Path, seen: set[Path] | None = None) -> Roo
         if option:
             flag, value = option.group(1), option.group(3).strip()
             if flag in ("-r", "--requirement") and value:
-                roots.add(roots_from_file(base / value, seen))
+                included = reqfiles.include_target(value, base)  # a path or a file: URL
+                roots.add(roots_from_file(included, seen) if included else Roots(unknown=[value]))
             elif flag in ("-e", "--editable") and value:
                 _add_target(roots, _OPTION_TAIL.sub("", value), base)
             continue  # -c: a constraint asks for nothing

@@ -139,3 +139,46 @@ def test_a_local_path_named_twice_is_reached_once(tmp_path: Path) -> None:
     found = _reached(tmp_path, "-e ./libs/mylib\n-r base.txt\n./libs/mylib\n")
     assert found.local == [tmp_path / "libs" / "mylib"]
     assert found.files == [tmp_path / "base.txt"]
+
+
+def test_an_include_written_as_a_file_url_is_followed_as_uv_follows_it(tmp_path: Path) -> None:
+    # uv reads `-r file:///abs/base.txt` as that file; an edit there must rerun the install
+    shared = tmp_path / "shared folder"
+    shared.mkdir()
+    base = shared / "base.txt"
+    base.write_text("-c constraints.txt\napplibb==1.0\n", encoding="utf-8")
+    (shared / "constraints.txt").write_text("applibb<2\n", encoding="utf-8")
+    url = "file://" + str(base).replace(" ", "%20")
+
+    found = _reached(tmp_path, f"-r {url}\nappliba\n")
+
+    assert found.files == [base, shared / "constraints.txt"]
+
+
+def test_a_file_url_include_is_in_the_warm_restart_fingerprint(tmp_path: Path) -> None:
+    from hassette_tasks.state import Fingerprint, requirements_fingerprint
+
+    base = tmp_path / "base.txt"
+    base.write_text("applibb==1.0\n", encoding="utf-8")
+    top = tmp_path / "requirements.txt"
+    top.write_text(f"-r file://{base}\n", encoding="utf-8")
+    common = Fingerprint("0", "common")
+    before = requirements_fingerprint(common, [tmp_path], [top])
+
+    base.write_text("applibb==1.0\napplibc==1.0\n", encoding="utf-8")
+
+    assert requirements_fingerprint(common, [tmp_path], [top]) != before
+
+
+def test_a_file_url_include_gives_its_requirements_to_the_exact_environment(tmp_path):
+    from hassette_tasks.wanted import roots_from_file
+
+    base = tmp_path / "base.txt"
+    base.write_text("applibb==1.0\n", encoding="utf-8")
+    top = tmp_path / "requirements.txt"
+    top.write_text(f"-r file://{base}\n-r https://example.org/remote.txt\n", encoding="utf-8")
+
+    roots = roots_from_file(top)
+
+    assert [requirement.name for requirement in roots.requirements] == ["applibb"]
+    assert roots.unknown == ["https://example.org/remote.txt"]  # nothing told from it
