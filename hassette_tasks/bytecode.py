@@ -37,13 +37,15 @@ def wanted(env: dict[str, str] | None = None) -> bool:
     return value.strip().lower() in _TRUE
 
 
+def taken_over(app: AppEnvironment, env: dict[str, str] | None = None) -> bool:
+    """Does boot compile instead of uv: compilation wanted, and APP runs this Python?"""
+    return wanted(env) and same_interpreter(app)
+
+
 def deferred(env: dict[str, str], app: AppEnvironment) -> dict[str, str]:
-    """ENV (uv's environment) with uv's own compile pass turned off when it was on and boot
-    can compile for APP's Python itself: the environment check compiles what changed
-    instead (compile_changed)."""
-    if wanted(env) and same_interpreter(app):
-        env = {**env, VARIABLE: "0"}
-    return env
+    """ENV (uv's environment) with uv's own compile pass turned off when boot takes it over:
+    the environment check compiles what changed instead (compile_changed)."""
+    return {**env, VARIABLE: "0"} if taken_over(app, env) else env
 
 
 def _sources(app: AppEnvironment, dist_infos: Iterable[Path]) -> list[str]:
@@ -73,7 +75,7 @@ def compile_changed(app: AppEnvironment, dist_infos: Iterable[Path]) -> int:
     """Compile the .py files of DIST_INFOS where `deferred` took the pass from uv (a pyc
     that is current is left as it is; a file that does not compile is left to Python, as uv
     and pip leave test data and Python 2 leftovers); the number of files looked at."""
-    if not (wanted() and same_interpreter(app)):
+    if not taken_over(app):
         return 0
     import compileall  # only a start that installed pays for it
 

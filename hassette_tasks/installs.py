@@ -27,7 +27,7 @@ from hassette_tasks.project import (
     project_name,
 )
 from hassette_tasks.project.copy import pin_build_key, private_copy, requirement_line
-from hassette_tasks.records import Snapshot, changed_since, check_installed
+from hassette_tasks.records import Snapshot, check_installed
 from hassette_tasks.settings import Settings, Timeout
 from hassette_tasks.util import TEMP_PREFIX, elapsed
 
@@ -282,8 +282,7 @@ def check_environment(
 
     def check_files() -> None:
         if before is not None:
-            check_installed(app, before)
-            compiled.append(bytecode.compile_changed(app, changed_since(app.site_packages, before)))
+            compiled.append(bytecode.compile_changed(app, check_installed(app, before)))
 
     try:
         uv.run(["pip", "check", "--python", app.python], console, echo=False, alongside=check_files)

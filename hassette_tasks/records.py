@@ -137,17 +137,23 @@ def changed_since(site: Path, before: Snapshot) -> list[Path]:
 
 def verify_changed(app: AppEnvironment, before: Snapshot) -> dict[str, list[str]]:
     """RECORD problems of the distributions installed since BEFORE, by dist-info name."""
+    return _verify_all(app, changed_since(app.site_packages, before))
+
+
+def _verify_all(app: AppEnvironment, dist_infos: list[Path]) -> dict[str, list[str]]:
     problems = {}
-    for dist_info in changed_since(app.site_packages, before):
+    for dist_info in dist_infos:
         found = verify(dist_info, app.site_packages, app.venv)
         if found:
             problems[dist_info.name] = found
     return problems
 
 
-def check_installed(app: AppEnvironment, before: Snapshot) -> None:
-    """Raise BROKEN ENVIRONMENT when a package installed since BEFORE does not match its RECORD."""
-    problems = verify_changed(app, before)
+def check_installed(app: AppEnvironment, before: Snapshot) -> list[Path]:
+    """Raise BROKEN ENVIRONMENT when a package installed since BEFORE does not match its RECORD;
+    else the dist-info folders it checked (the packages installed since BEFORE)."""
+    changed = changed_since(app.site_packages, before)
+    problems = _verify_all(app, changed)
     if problems:
         raise StartupError(
             Failure.BROKEN_ENV,
@@ -158,6 +164,7 @@ def check_installed(app: AppEnvironment, before: Snapshot) -> None:
             "broken ones. If this banner comes back, check the disk (and free space).",
             describe_problems(problems),
         )
+    return changed
 
 
 def summary(problems: list[str], limit: int = 3) -> str:

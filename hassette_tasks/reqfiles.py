@@ -47,12 +47,17 @@ def logical_lines(text: str) -> Iterator[str]:
         yield pending.strip()
 
 
+def _file_url_path(url: str) -> Path:
+    """The path a `file:` URL names, escapes (`%20`) undone."""
+    return Path(unquote(urlsplit(url).path))
+
+
 def local_target(target: str, base: Path) -> Path | None:
     """The local file or folder a requirement's target names (`./lib`, `file:///x`,
     `../a.whl`), or None for a package name or a remote URL."""
     written = target.split("#", 1)[0].strip()
     if written.startswith("file:"):
-        return Path(unquote(urlsplit(written).path))
+        return _file_url_path(written)
     if "://" in written or not written:
         return None
     if written.startswith((".", "/", "~")) or "/" in written:
@@ -64,7 +69,7 @@ def include_target(value: str, base: Path) -> Path | None:
     """The file an -r/-c line names, as uv reads it: a path from the including file's
     folder, or a `file:` URL; None for a remote URL (fetched, not a file of the user's)."""
     if value.startswith("file:"):
-        return base / unquote(urlsplit(value).path)
+        return base / _file_url_path(value)
     if "://" in value:
         return None
     return base / value
