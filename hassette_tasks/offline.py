@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Protocol
 
@@ -130,6 +130,24 @@ def cache_possible(env: dict[str, str] | None = None) -> bool:
     return path.is_dir() and os.access(path, os.R_OK | os.X_OK)
 
 
+def empty_at_start(env: dict[str, str] | None = None) -> bool:
+    """UV_CACHE_DIR held nothing when this process first looked: a new volume, a first start.
+    An offline attempt there can only fail, and the first one alone costs uv's interpreter
+    query (0.3 s on a busy host). uv writes its own entries on its first call, so boot looks
+    once, as its installs begin (plan.GuardedInstalls.run), and keeps that answer."""
+    cache = (os.environ if env is None else env).get("UV_CACHE_DIR")
+    return bool(cache) and _empty_folder(os.path.abspath(str(cache)))
+
+
+@cache
+def _empty_folder(path: str) -> bool:
+    try:
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except OSError:  # missing or unreadable: cache_possible() says what that means
+        return False
+
+
 def _offline_env(env: dict[str, str] | None) -> dict[str, str]:
     return uv.environment({**(env or {}), OFFLINE_VARIABLE: "1"})
 
@@ -180,6 +198,9 @@ def cache_first(
     if not cache_possible():
         online(args, console, step, timeout, cwd=cwd, env=env, alongside=alongside)
         return
+    if empty_at_start():  # the index first; the cache only to name what it lacks
+        index_first(online, args, console, step, timeout, cwd=cwd, env=env, alongside=alongside)
+        return
     missed = try_from_cache(args, console, timeout, cwd=cwd, env=env, alongside=alongside)
     if missed is None:
         console.line(f"{prefix}: {step}: installed from the local cache (no index needed)")
@@ -213,13 +234,14 @@ def index_first(
     timeout: Timeout | None,
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
+    alongside: Callable[[], None] | None = None,
 ) -> None:
     """A requirements file: resolved against the index; from the cache on a network failure.
 
     ENV is uv's environment for every attempt (default: uv.environment()). The first
     attempt skips uv's retries: a refused or unresolvable index goes to the cache at once.
     Any other failure to reach the index (a 5xx, a reset) is asked again with uv's retries,
-    as is a refused one whose packages the cache lacks too.
+    as is a refused one whose packages the cache lacks too. ALONGSIDE: as for cache_first.
     """
     env = env or uv.environment()
     quick = quick_env(env)
@@ -227,7 +249,7 @@ def index_first(
         partial(_online_again, online, args, console, step, timeout, cwd, env) if quick else None
     )
     try:
-        online(args, console, step, timeout, cwd=cwd, env=quick or env)
+        online(args, console, step, timeout, cwd=cwd, env=quick or env, alongside=alongside)
         return
     except StartupError as error:
         failure = error
@@ -293,21 +315,24 @@ def name_missing(error: StartupError, missed: CacheMiss) -> StartupError:
     return NetworkFailure(error, missed.packages)
 
 
-def plan_lines(installs: list[str], cache: bool, last_good: bool) -> list[str]:
+def plan_lines(installs: list[str], cache: bool, last_good: bool, empty: bool = False) -> list[str]:
     """What `boot --dry-run` says about the branches a start would take (no uv is run).
 
     INSTALLS: the steps that would run ("project", "requirements"); CACHE: cache_possible();
-    LAST_GOOD: a record of an earlier successful start is in the venv.
+    LAST_GOOD: a record of an earlier successful start is in the venv; EMPTY:
+    empty_at_start().
     """
     if not installs:
         return ["no install runs: no uv call, no index, no cache"]
     lines = []
-    if "project" in installs:
+    if "project" in installs and not cache:
+        lines.append("project: from the index (no usable local uv cache)")
+    elif "project" in installs and empty:
+        lines.append("project: from the index (the local uv cache is empty: a first start)")
+    elif "project" in installs:
         lines.append(
             "project: from the local uv cache first (offline), the index only for what "
             "the cache lacks"
-            if cache
-            else "project: from the index (no usable local uv cache)"
         )
     if "requirements" in installs:
         lines.append(

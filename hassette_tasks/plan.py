@@ -120,7 +120,8 @@ class GuardedInstalls:
         lines.append(f"environment check: {check}")
         venv = self.settings.venv
         last = state.record_path(venv).is_file() and not integrity.interrupted(venv)
-        network = offline.plan_lines(inputs.installs, offline.cache_possible(), last)
+        cache, empty = offline.cache_possible(), offline.empty_at_start()
+        network = offline.plan_lines(inputs.installs, cache, last, empty)
         return lines + [f"network: {line}" for line in network]
 
     def _exact_lines(self) -> list[str]:
@@ -137,6 +138,7 @@ class GuardedInstalls:
         if inputs.installs:
             environment.require_writable(ctx.app)
         ctx.cache_usable = uv.use_cache_or_fall_back(ctx.console)
+        offline.empty_at_start()  # looked at once, before uv writes its first entries
         record = inputs.fingerprints if inputs.exact else None
         # exact: always when anything installs; never on a warm restart
         mark = inputs.exact

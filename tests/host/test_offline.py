@@ -184,7 +184,9 @@ def test_locked_recreate_with_the_index_unreachable(
 def test_locked_step_goes_online_only_for_what_the_cache_lacks(
     layout, installed, fixture_uv_env, counting_index
 ):
-    locked_project(layout, fixture_uv_env, dependencies=("applibc==1.0",))
+    locked_project(layout, fixture_uv_env)  # a first start fills the cache with appliba
+    assert_ok(layout.run("boot", env=from_index(f"{counting_index.url}/simple")))
+    locked_project(layout, fixture_uv_env, dependencies=("appliba>=1", "applibc==1.0"))
 
     result = layout.run("boot", env=from_index(f"{counting_index.url}/simple"))
 
