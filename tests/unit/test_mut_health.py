@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
 
 import pytest
@@ -134,8 +135,8 @@ def test_a_halt_with_no_server_yet_answers_503_on_the_images_address(
     fresh, tmp_path, monkeypatch
 ):
     """The failure came before boot served (a warm start, or the settings check): halt
-    mode starts the answer itself, on hassette's address from the config dir's .env or,
-    without one, the image's list of hassette's settings."""
+    mode starts the answer itself, on hassette's address from the image's list of its
+    settings when the config dir names none."""
     port = free_port()
     monkeypatch.setenv("HASSETTE_TASKS_SETTINGS_NAMES", str(names_file(tmp_path, "127.0.0.1", port)))
     monkeypatch.setenv("HASSETTE__CONFIG_DIR", str(tmp_path / "config"))
@@ -148,13 +149,28 @@ def test_a_halt_with_no_server_yet_answers_503_on_the_images_address(
     assert get(port) == (503, {"status": "halted", "title": "INSTALL FAILED", "what_to_do": "Fix it."})
 
 
+def test_a_halt_with_no_server_yet_reads_the_address_in_the_config_dirs_dotenv(
+    fresh, tmp_path, monkeypatch
+):
+    port = free_port()
+    config = tmp_path / "my config"
+    config.mkdir()
+    (config / ".env").write_text(f"HASSETTE__WEB_API__HOST=127.0.0.1\nHASSETTE__WEB_API__PORT={port}\n")
+    monkeypatch.setenv("HASSETTE_TASKS_SETTINGS_NAMES", str(tmp_path / "no list"))
+    monkeypatch.setenv("HASSETTE__CONFIG_DIR", str(config))
+    for name in (health.SWITCH, HOST, PORT):
+        monkeypatch.delenv(name, raising=False)
+    log_of(health.halted, "INSTALL FAILED", "Fix it.")
+    assert get(port)[0] == 503
+
+
 def test_from_settings_takes_the_address_from_the_given_environment_and_arguments(
     fresh, tmp_path
 ):
     port, other = free_port(), free_port()
     env = {"HASSETTE_TASKS_SETTINGS_NAMES": str(names_file(tmp_path, "127.0.0.1", port))}
-    log = log_of(health.from_settings, tmp_path, env=env, until="the test ends")
-    assert log.endswith(f"on 127.0.0.1:{port} until the test ends\n")
+    log = log_of(health.from_settings, tmp_path, env=env)
+    assert log.endswith(f"on 127.0.0.1:{port} until the hand-off\n")
     assert get(port)[0] == 200
     health.close()
     health._tried = False
@@ -165,12 +181,18 @@ def test_from_settings_takes_the_address_from_the_given_environment_and_argument
     assert get(other)[0] == 200
 
 
-def test_close_frees_the_port_and_a_second_close_is_harmless(fresh, tmp_path):
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_close_frees_the_port_and_its_pipe_and_a_second_close_is_harmless(fresh, tmp_path):
     port = free_port()
+    before = open_descriptors()
     log_of(health.serve, {HOST: "127.0.0.1", PORT: str(port)}, tmp_path, defaults=None)
     health.close()
     health.close()
     assert not health.serving()
+    assert open_descriptors() == before  # no pipe to the child left open
     with socket.socket() as hassette:
         hassette.bind(("127.0.0.1", port))
 

@@ -158,3 +158,20 @@ def test_an_output_error_without_a_reason_is_said_by_the_error_itself(tmp_path, 
     monkeypatch.setattr(options, "atomic_write", refused)
     error = config_error(options.write_output, tmp_path / "x.txt", "a\n")
     assert error.what == f"--output: cannot write {tmp_path / 'x.txt'}: the write was refused"
+
+
+def test_an_output_write_cut_short_leaves_a_hidden_file_named_after_the_output(
+    tmp_path, monkeypatch
+):
+    """What `ls` shows beside the output while it is written (or after a kill then): one
+    hidden file that says which output it was."""
+    seen: list[str] = []
+    real = os.replace
+
+    def replace(source, destination):
+        seen.extend(path.name for path in tmp_path.iterdir())
+        real(source, destination)
+
+    monkeypatch.setattr(os, "replace", replace)
+    options.write_output(tmp_path / "constraints.txt", "a\n")
+    assert len(seen) == 1 and seen[0].startswith(".constraints.txt.partial-"), seen

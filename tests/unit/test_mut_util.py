@@ -145,3 +145,22 @@ def test_a_command_name_with_parentheses_and_spaces_is_passed_over(monkeypatch):
 def test_where_proc_cannot_tell_there_are_no_fields(monkeypatch, content):
     fake_stat(monkeypatch, content)
     assert util.proc_self_stat() is None
+
+
+def names_at_the_rename(folder: Path, monkeypatch) -> list[str]:
+    """What the folder holds when the rename comes: what a kill at that moment leaves."""
+    seen: list[str] = []
+    real = os.replace
+
+    def replace(source, destination):
+        seen.extend(sorted(path.name for path in folder.iterdir()))
+        real(source, destination)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return seen
+
+
+def test_a_write_cut_short_leaves_a_file_named_by_its_prefix(tmp_path, monkeypatch):
+    seen = names_at_the_rename(tmp_path, monkeypatch)
+    util.atomic_write(tmp_path / "record.json", "new", prefix=".record-")
+    assert len(seen) == 1 and seen[0].startswith(".record-"), seen
