@@ -8,6 +8,7 @@ import io
 import json
 import os
 import socket
+import struct
 
 import pytest
 
@@ -206,3 +207,29 @@ def test_a_config_file_option_naming_no_file_is_no_address_and_no_traceback(
     monkeypatch.chdir("/")
     where = health.address({}, tmp_path, args=["--config-file", config_file])
     assert where == health.Address(health.DEFAULT_HOST, health.DEFAULT_PORT)
+
+
+def test_the_answer_ignores_modules_in_the_working_folder(fresh, tmp_path, monkeypatch):
+    """Boot's working folder may be the apps folder: an app named json.py or select.py
+    must not replace the standard library in the answering child."""
+    for name in ("json", "select", "socket"):
+        (tmp_path / f"{name}.py").write_text("raise SystemExit(9)\n")
+    monkeypatch.chdir(tmp_path)
+    port = free_port()
+    log_of(health.serve, {HOST: "127.0.0.1", PORT: str(port)}, tmp_path, defaults=None)
+    assert get(port)[0] == 200
+
+
+def test_a_client_that_resets_its_connection_prints_nothing_into_boots_log(
+    fresh, tmp_path, capfd
+):
+    """The child's own error report (a traceback) must not reach boot's output."""
+    port = free_port()
+    log_of(health.serve, {HOST: "127.0.0.1", PORT: str(port)}, tmp_path, defaults=None)
+    rude = socket.create_connection(("127.0.0.1", port))
+    rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    rude.close()  # a reset, not a polite close
+    assert get(port)[0] == 200  # the child has handled the reset by now
+    health.close()
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""

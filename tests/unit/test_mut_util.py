@@ -164,3 +164,21 @@ def test_a_write_cut_short_leaves_a_file_named_by_its_prefix(tmp_path, monkeypat
     seen = names_at_the_rename(tmp_path, monkeypatch)
     util.atomic_write(tmp_path / "record.json", "new", prefix=".record-")
     assert len(seen) == 1 and seen[0].startswith(".record-"), seen
+
+
+def test_a_stop_signal_right_after_the_rename_still_unwinds_as_the_stop(tmp_path, monkeypatch):
+    """SIGTERM's handler raises Interrupted between two bytecodes: when that is just after
+    the rename, the temporary file is already gone, and the clean-up must not turn the
+    stop into a FileNotFoundError (a traceback, exit 1, instead of exit 143)."""
+    from hassette_tasks.errors import Interrupted
+
+    real = os.replace
+
+    def replace_then_stop(source, destination):
+        real(source, destination)
+        raise Interrupted(15)
+
+    monkeypatch.setattr(os, "replace", replace_then_stop)
+    with pytest.raises(Interrupted):
+        util.atomic_write(tmp_path / "record.json", "new", prefix=".record-")
+    assert (tmp_path / "record.json").read_text() == "new"
