@@ -88,7 +88,9 @@ def test_the_log_says_where_and_until_when_it_answers(fresh, tmp_path):
     port = free_port()
     env = {HOST: "127.0.0.1", PORT: str(port)}
     log = log_of(health.serve, env, tmp_path, defaults=None)
-    assert log.endswith(f"health: answering /api/health/live on 127.0.0.1:{port} until the hand-off\n")
+    assert log.endswith(
+        f"health: answering /api/health/live on 127.0.0.1:{port} until the hand-off\n"
+    )
 
 
 def test_a_taken_port_warns_with_the_address_and_the_reason(fresh, tmp_path):
@@ -132,14 +134,14 @@ def test_a_phase_or_a_halt_after_the_child_went_away_leaves_boot_going(fresh, tm
     assert log == ""  # it serves (a dead child): no second server
 
 
-def test_a_halt_with_no_server_yet_answers_503_on_the_images_address(
-    fresh, tmp_path, monkeypatch
-):
+def test_a_halt_with_no_server_yet_answers_503_on_the_images_address(fresh, tmp_path, monkeypatch):
     """The failure came before boot served (a warm start, or the settings check): halt
     mode starts the answer itself, on hassette's address from the image's list of its
     settings when the config dir names none."""
     port = free_port()
-    monkeypatch.setenv("HASSETTE_TASKS_SETTINGS_NAMES", str(names_file(tmp_path, "127.0.0.1", port)))
+    monkeypatch.setenv(
+        "HASSETTE_TASKS_SETTINGS_NAMES", str(names_file(tmp_path, "127.0.0.1", port))
+    )
     monkeypatch.setenv("HASSETTE__CONFIG_DIR", str(tmp_path / "config"))
     for name in (health.SWITCH, HOST, PORT):
         monkeypatch.delenv(name, raising=False)
@@ -147,7 +149,10 @@ def test_a_halt_with_no_server_yet_answers_503_on_the_images_address(
     assert log.endswith(
         f"health: answering /api/health/live on 127.0.0.1:{port} until the container stops\n"
     )
-    assert get(port) == (503, {"status": "halted", "title": "INSTALL FAILED", "what_to_do": "Fix it."})
+    assert get(port) == (
+        503,
+        {"status": "halted", "title": "INSTALL FAILED", "what_to_do": "Fix it."},
+    )
 
 
 def test_a_halt_with_no_server_yet_reads_the_address_in_the_config_dirs_dotenv(
@@ -156,7 +161,9 @@ def test_a_halt_with_no_server_yet_reads_the_address_in_the_config_dirs_dotenv(
     port = free_port()
     config = tmp_path / "my config"
     config.mkdir()
-    (config / ".env").write_text(f"HASSETTE__WEB_API__HOST=127.0.0.1\nHASSETTE__WEB_API__PORT={port}\n")
+    (config / ".env").write_text(
+        f"HASSETTE__WEB_API__HOST=127.0.0.1\nHASSETTE__WEB_API__PORT={port}\n"
+    )
     monkeypatch.setenv("HASSETTE_TASKS_SETTINGS_NAMES", str(tmp_path / "no list"))
     monkeypatch.setenv("HASSETTE__CONFIG_DIR", str(config))
     for name in (health.SWITCH, HOST, PORT):
@@ -165,9 +172,7 @@ def test_a_halt_with_no_server_yet_reads_the_address_in_the_config_dirs_dotenv(
     assert get(port)[0] == 503
 
 
-def test_from_settings_takes_the_address_from_the_given_environment_and_arguments(
-    fresh, tmp_path
-):
+def test_from_settings_takes_the_address_from_the_given_environment_and_arguments(fresh, tmp_path):
     port, other = free_port(), free_port()
     env = {"HASSETTE_TASKS_SETTINGS_NAMES": str(names_file(tmp_path, "127.0.0.1", port))}
     log = log_of(health.from_settings, tmp_path, env=env)
@@ -220,9 +225,7 @@ def test_the_answer_ignores_modules_in_the_working_folder(fresh, tmp_path, monke
     assert get(port)[0] == 200
 
 
-def test_a_client_that_resets_its_connection_prints_nothing_into_boots_log(
-    fresh, tmp_path, capfd
-):
+def test_a_client_that_resets_its_connection_prints_nothing_into_boots_log(fresh, tmp_path, capfd):
     """The child's own error report (a traceback) must not reach boot's output."""
     port = free_port()
     log_of(health.serve, {HOST: "127.0.0.1", PORT: str(port)}, tmp_path, defaults=None)

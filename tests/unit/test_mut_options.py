@@ -44,7 +44,9 @@ def test_a_folder_below_a_file_cannot_be_read_and_says_why(tmp_path):
 def test_a_file_named_as_folder_is_said_as_such(tmp_path):
     (tmp_path / "apps").write_text("")
     error = config_error(options.require_folder, tmp_path / "apps", "--root", "apps folder")
-    assert error.what == f"--root: {tmp_path / 'apps'} is not a folder (it should be the apps folder)"
+    assert (
+        error.what == f"--root: {tmp_path / 'apps'} is not a folder (it should be the apps folder)"
+    )
 
 
 def test_an_unlistable_folder_says_whose_uid_must_read_it(tmp_path, monkeypatch):
@@ -120,9 +122,10 @@ def test_an_output_folder_this_user_may_not_enter_is_refused(tmp_path, monkeypat
         return real(path, mode, *args, **kwargs)
 
     monkeypatch.setattr(os, "access", access)
-    assert "is not writable by this user" in config_error(
-        options.require_output, tmp_path / "x.txt"
-    ).what
+    assert (
+        "is not writable by this user"
+        in config_error(options.require_output, tmp_path / "x.txt").what
+    )
 
 
 def test_the_output_file_gets_the_mode_a_plain_open_would_give(tmp_path):

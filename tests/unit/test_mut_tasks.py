@@ -119,7 +119,7 @@ def test_without_output_the_data_is_stdout_and_a_failure_is_on_stderr(capsys, tm
 def test_settings_names_prints_the_list_alone_on_stdout(capsys, tmp_path):
     python = tmp_path / "venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
-    python.write_text('#!/bin/sh\nprintf \'{"format": 1}\\n\'\n')
+    python.write_text("#!/bin/sh\nprintf '{\"format\": 1}\\n'\n")
     python.chmod(0o755)
     assert run_task(tasks.settings_names, venv=str(tmp_path / "venv")) == 0
     assert capsys.readouterr() == ('{"format": 1}\n', "")
