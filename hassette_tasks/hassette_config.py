@@ -60,7 +60,8 @@ def locations(config_dir: Path, args: Sequence[str], cwd: Path | None = None) ->
     config_file = option_value(args, CONFIG_FILE_OPTIONS)
     base = cwd / config_file if config_file is not None else home / TOML_NAME
     env_file = option_value(args, ENV_FILE_OPTIONS)
-    overlay = base.with_name(f"{base.stem}.local{base.suffix}")
+    # `--config-file /` names no file: no overlay beside it (with_name would raise)
+    overlay = base.with_name(f"{base.stem}.local{base.suffix}") if base.name else base
     return Locations((base, overlay), cwd / env_file if env_file is not None else home / ENV_NAME)
 
 
