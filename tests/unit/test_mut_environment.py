@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -171,3 +172,13 @@ def test_a_folder_that_cannot_be_examined_is_not_read_as_read_only(tmp_path):
     # statvfs fails: the uid check after it says what is wrong
     assert _read_only(tmp_path / "missing") is False
     assert _read_only(tmp_path) is False  # a writable file system
+
+
+def test_a_venv_without_site_packages_is_hassette_not_installed(fake_venv):
+    venv = fake_venv()
+    shutil.rmtree(venv / "lib")
+
+    with pytest.raises(StartupError) as caught:
+        inspect(venv)
+
+    assert caught.value.what == f"hassette is not installed in {venv}."

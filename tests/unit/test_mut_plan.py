@@ -13,7 +13,7 @@ import pytest
 from hassette_tasks import baseline, boot, integrity, settings, state
 from hassette_tasks.console import Console
 from hassette_tasks.plan import inspect, make_plan
-from hassette_tasks.steps import Prune
+from hassette_tasks.steps import Context, Prune, RequirementsInstall
 from tests.unit.conftest import write
 
 PYPROJECT = '[project]\nname = "myapps"\nversion = "1"\ndependencies = []\n'
@@ -281,3 +281,30 @@ def test_the_dry_run_of_boot_prints_the_same_decision(tmp_path, fake_venv):
 
     assert inputs.installs == [] and not inputs.exact
     assert "plan: warm-restart record: matches, installs are skipped" in stream.getvalue()
+
+
+def test_every_changed_step_is_named(tmp_path, fake_venv):
+    cfg = load(tmp_path, fake_venv())
+    lock = locked_project(cfg)
+    file = requirements(cfg)
+    finished_start(cfg)
+    lock.write_text(UV_LOCK + "\n# edited\n")
+    file.write_text("probe\nother\n")
+
+    assert plan_lines(cfg)[0] == changed_line("project", "requirements")
+
+
+def test_no_requirements_file_found_is_not_an_up_to_date_install(tmp_path, fake_venv):
+    # no file, no fingerprint: the step runs (and says what it found), never "up to date"
+    cfg = load(tmp_path, fake_venv())
+    stream = io.StringIO()
+    ctx = Context(cfg, Console(env={}, stream=stream), inspect(cfg).app, [])
+    (requirements_step,) = [
+        step for step in make_plan(cfg)[0].steps if isinstance(step, RequirementsInstall)
+    ]
+
+    requirements_step.run(ctx)
+
+    said = [line.split("] ", 1)[1] for line in stream.getvalue().splitlines()]
+    assert said[-1] == "requirements install: complete (0 file(s))"
+    assert not [line for line in said if "up to date" in line]
