@@ -5,6 +5,7 @@ Python's folder."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -94,14 +95,23 @@ def shared_venv():
 
 def _as_another_user(app: AppEnvironment) -> tuple[int, dict[str, str] | None]:
     """require_writable(APP) run by another user: (its uid, the error's fields or None)."""
+
+    def become_another_user() -> None:
+        if os.geteuid() == 0:
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+
+    return _in_a_child(app, become_another_user)
+
+
+def _in_a_child(app: AppEnvironment, prepare) -> tuple[int, dict[str, str] | None]:
+    """require_writable(APP) in a forked child after PREPARE(): (its uid, the error or None)."""
     read, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
         try:
             os.close(read)
-            if os.geteuid() == 0:
-                os.setgid(NOBODY)
-                os.setuid(NOBODY)
+            prepare()
             answer: dict[str, object] = {"uid": os.getuid(), "error": None}
             try:
                 require_writable(app)
@@ -182,3 +192,43 @@ def test_a_venv_without_site_packages_is_hassette_not_installed(fake_venv):
         inspect(venv)
 
     assert caught.value.what == f"hassette is not installed in {venv}."
+
+
+def _mounted_read_only(folder: Path):
+    """PREPARE for _in_a_child: FOLDER covered by an empty read-only tmpfs, in a mount
+    namespace of the child's own (nothing of it is seen outside the child)."""
+
+    def prepare() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        new_user = 0 if os.geteuid() == 0 else 0x10000000  # CLONE_NEWUSER: mount rights
+        steps = [
+            lambda: libc.unshare(0x00020000 | new_user),  # CLONE_NEWNS
+            # MS_REC | MS_PRIVATE: the mount below never propagates to the host
+            lambda: libc.mount(b"none", b"/", None, 16384 | 262144, None),
+            lambda: libc.mount(b"tmpfs", os.fsencode(folder), b"tmpfs", 1, None),  # MS_RDONLY
+        ]
+        for step in steps:
+            if step() != 0:
+                raise OSError(ctypes.get_errno(), "cannot mount a read-only file system")
+
+    return prepare
+
+
+def test_a_venv_on_a_read_only_file_system_says_so(fake_venv):
+    # docker run --read-only: this user could write the folder, the file system cannot
+    venv = fake_venv()
+    app = inspect(venv)
+
+    _, error = _in_a_child(app, _mounted_read_only(app.site_packages))
+
+    assert error is not None and error["failure"] == "NOT_WRITABLE"
+    assert error["what"] == (
+        f"the app environment {venv} is on a read-only file system, so boot cannot install "
+        "your packages into it."
+    )
+    assert error["todo"].startswith(
+        "The container runs with a read-only root file system (docker run --read-only, or "
+        "read_only: true in compose). Drop that (a --tmpfs /tmp may stay), or install the "
+        "packages when you build an image of your own"
+    )
+    assert os.access(app.site_packages, os.W_OK)  # outside the child nothing changed
