@@ -138,9 +138,7 @@ def test_a_refused_build_without_build_system_is_one_warning(output):
 
     lines = _lines(out)
     assert len(lines) == 1
-    assert lines[0].startswith(
-        "warning: project install: the project myapps could not be built ("
-    )
+    assert lines[0].startswith("warning: project install: the project myapps could not be built (")
     assert lines[0].endswith(
         "; its dependencies are installed, the project itself is not. pyproject.toml has "
         f"no [build-system]: {build.FIXES}"

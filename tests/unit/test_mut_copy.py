@@ -59,8 +59,7 @@ def test_a_file_that_cannot_be_copied_is_an_install_failure_naming_it(tmp_path):
     assert error.what.startswith(f"cannot copy the project {project} to build it: ")
     assert f"{project / 'a pipe'}: " in error.what and "named pipe" in error.what
     assert error.todo == (
-        "Make every file in the project readable by the container's user "
-        f"(uid {os.getuid()})."
+        f"Make every file in the project readable by the container's user (uid {os.getuid()})."
     )
 
 

@@ -153,19 +153,23 @@ def test_a_toml_file_is_not_checked_without_a_key_list(tmp_path):
     del data["toml"]
     write(tmp_path / "list.json", json.dumps(data))
     write(tmp_path / "config" / "hassette.toml", "[hassette]\ntypo = 1\n")
+    write(tmp_path / "config" / "hassette.local.toml", "[hassette]\ntypo = 2\n")
 
     error, out = _check(tmp_path, {}, tmp_path / "list.json")
 
     assert error is None
     config = tmp_path / "config"
-    assert out.endswith(
-        f"] hassette settings: {config / 'hassette.toml'} not checked (this image has no key "
-        "list)\n"
-    )
+    assert [line.partition("] ")[2] for line in out.splitlines()] == [
+        f"hassette settings: {config / name} not checked (this image has no key list)"
+        for name in ("hassette.toml", "hassette.local.toml")
+    ]
 
 
 def test_a_misplaced_start_up_setting_names_the_file_and_what_else_is_wrong(tmp_path):
-    write(tmp_path / "config" / ".env", "HASSETTE__INSTALL_DEPS=1\nHASSETTE__TYPO=1\n")
+    write(
+        tmp_path / "config" / ".env",
+        "HASSETTE__INSTALL_DEPS=1\nHASSETTE__TYPO=1\nHASSETTE__QQ=2\n",
+    )
 
     error, _ = _check(tmp_path, {})
 
@@ -175,7 +179,7 @@ def test_a_misplaced_start_up_setting_names_the_file_and_what_else_is_wrong(tmp_
         f"{env_file} sets HASSETTE__INSTALL_DEPS: start-up settings, which boot reads only "
         "from the container's environment (and hassette would refuse them in its .env). "
         f"Also unknown to hassette: HASSETTE__TYPO (from {env_file}, did you mean "
-        "HASSETTE__TOKEN?)."
+        f"HASSETTE__TOKEN?); HASSETTE__QQ (from {env_file}, did you mean HASSETTE__CLI?)."
     )
     assert error.todo == (
         "Move them out of .env into the container's environment (compose `environment:`, "

@@ -92,16 +92,17 @@ def test_packages_the_index_does_not_serve_do_not_stop_the_search(tmp_path):
     )
 
     assert files == {
-        ("secret-pkg", "1.0"): [
-            LockedFile(WHEEL, "sha256:1", "secretpkg-1.0-py3-none-any.whl")
-        ]
+        ("secret-pkg", "1.0"): [LockedFile(WHEEL, "sha256:1", "secretpkg-1.0-py3-none-any.whl")]
     }
 
 
 @pytest.mark.parametrize(
     ("entries", "expected"),
     [
-        ('wheels = 5\nsdist = { url = "http://h/x-1.0.tar.gz", hash = "sha256:2" }', "x-1.0.tar.gz"),
+        (
+            'wheels = 5\nsdist = { url = "http://h/x-1.0.tar.gz", hash = "sha256:2" }',
+            "x-1.0.tar.gz",
+        ),
         ('sdist = { url = "x-1.0.tar.gz", hash = "sha256:2" }', "x-1.0.tar.gz"),
         ('sdist = { url = "http://h/f/x-1.0.tar.gz#sha256=2", hash = "sha256:2" }', "x-1.0.tar.gz"),
         ('sdist = { url = "http://h/f/x-1.0.tar.gz#a#b", hash = "sha256:2" }', "x-1.0.tar.gz"),
@@ -174,9 +175,9 @@ bbb==2.0 \\
 secretpkg==1.0 \\
     --hash=sha256:11
     # via myapps
-ccc==3.0 \\  
-    --hash=sha256:cc
 """
+# a continuation whose backslash is followed by spaces still continues
+EXPORTED += "ccc==3.0 \\  \n    --hash=sha256:cc\n"
 
 
 def test_a_pin_without_marker_becomes_its_file_and_the_rest_is_kept_as_is():
@@ -221,11 +222,13 @@ def test_no_fitting_file_is_an_install_failure_saying_what_to_do():
     )
 
 
-LOCK = LOCK_HEAD + _package(
-    "secretpkg",
-    FROM_INDEX + f'wheels = [{{ url = "{WHEEL}", hash = "sha256:44" }}]',
+OTHER_WHEEL = f"{INDEX}/files/other-1.0-py3-none-any.whl"
+LOCK = (
+    LOCK_HEAD
+    + _package("secretpkg", FROM_INDEX + f'wheels = [{{ url = "{WHEEL}", hash = "sha256:44" }}]')
+    + _package("other", FROM_INDEX + f'wheels = [{{ url = "{OTHER_WHEEL}", hash = "sha256:55" }}]')
 )
-EXPORT = "secretpkg==1.0 \\\n    --hash=sha256:44\nother==1.0\n"
+EXPORT = "secretpkg==1.0 \\\n    --hash=sha256:44\nother==1.0\nthird==1.0\n"
 
 
 def _pin_locked(tmp_path, pyproject: str, lock: str = LOCK) -> tuple[str, list[str]]:
@@ -242,11 +245,14 @@ def test_a_project_index_package_is_installed_from_its_locked_file(tmp_path):
         '[[tool.uv.index]]\nurl = "http://other/simple"\n',
     )
 
-    assert text == f"secretpkg @ {WHEEL} --hash=sha256:44\nother==1.0\n"
+    assert text == (
+        f"secretpkg @ {WHEEL} --hash=sha256:44\nother @ {OTHER_WHEEL} --hash=sha256:55\n"
+        "third==1.0\n"
+    )
     assert said == [
-        "project install: 1 package(s) from the project's index(es) `private` "
+        "project install: 2 package(s) from the project's index(es) `private` "
         "http://****@127.0.0.1:18802/simple, http://other/simple, each from its locked file "
-        "only: secretpkg"
+        "only: secretpkg, other"
     ]
 
 
