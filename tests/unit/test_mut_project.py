@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from hassette_tasks.errors import Failure
+from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.project import (
     LockError,
     ProjectKind,
+    check_path_dependencies,
     kind,
     path_dependencies,
     project_name,
@@ -260,3 +261,71 @@ def test_an_extra_nobody_asked_for_is_not_read_as_a_dependency(tmp_path):
     assert _names(tmp_path, body) == {"b", "c"}
     packages = uv_lock_packages(tmp_path / "uv.lock")
     assert packages[1]["dependencies"] == [{"name": "c"}]
+
+
+def test_a_lock_without_packages_has_none(tmp_path):
+    write(tmp_path / "uv.lock", HEAD)
+
+    assert uv_lock_packages(tmp_path / "uv.lock") == []
+
+
+def test_the_own_dependencies_are_checked_beside_the_extras(tmp_path):
+    body = P + "dependencies = [{ marker = 'x' }]\n[package.optional-dependencies]\nsocks = []\n"
+
+    assert "a dependency without a name or marker text" in _problem(tmp_path, body).what
+
+
+def test_folders_outside_the_project_are_all_named_with_what_to_do(tmp_path):
+    project = tmp_path / "apps"
+    write(
+        project / "uv.lock",
+        HEAD
+        + '[[package]]\nname = "one"\nversion = "1"\nsource = { directory = "../one" }\n'
+        + '[[package]]\nname = "two"\nversion = "1"\nsource = { path = "/srv/two.whl" }\n',
+    )
+
+    with pytest.raises(StartupError) as caught:
+        check_path_dependencies(project)
+
+    assert caught.value.what == (
+        f"uv.lock in {project} takes one (../one -> {tmp_path / 'one'}), two (/srv/two.whl -> "
+        "/srv/two.whl) from a folder outside the project, which the container cannot see."
+    )
+    assert caught.value.todo == (
+        "Move the dependency inside the project folder (e.g. libs/NAME) and run `uv lock`, "
+        "publish it to an index, or build a custom image FROM this one that installs it "
+        "(RUN uv pip install --python /app/.venv/bin/python /src/NAME)."
+    )
+
+
+def test_every_dependency_of_a_package_is_read_past_ones_already_seen(tmp_path):
+    body = (
+        ROOT
+        + "dependencies = [{ name = 'c' }, { name = 'x' }]\n"
+        + _pkg("x", "dependencies = [{ name = 'c' }, { name = 'd' }]\n")
+        + _pkg("c")
+        + _pkg("d")
+    )
+
+    assert _names(tmp_path, body) == {"c", "x", "d"}
+
+
+def test_an_extra_the_package_does_not_define_and_a_missing_package_are_no_error(tmp_path):
+    body = (
+        ROOT + "dependencies = [{ name = 'b', extra = ['nope'] }, { name = 'gone' }]\n" + _pkg("b")
+    )
+
+    assert _names(tmp_path, body) == {"b", "gone"}
+
+
+def test_extras_that_ask_for_each_other_end(tmp_path):
+    body = (
+        ROOT
+        + "dependencies = [{ name = 'a', extra = ['x'] }]\n"
+        + _pkg("a")
+        + "[package.optional-dependencies]\nx = [{ name = 'b', extra = ['y'] }]\n"
+        + _pkg("b")
+        + "[package.optional-dependencies]\ny = [{ name = 'a', extra = ['x'] }]\n"
+    )
+
+    assert _names(tmp_path, body) == {"a", "b"}
