@@ -127,7 +127,8 @@ def _check_package(package: dict[str, Any], number: int, path: Path) -> None:
         raise LockError(path, f"{where} has no name")
     if not isinstance(package.get("source", {}), dict):
         raise LockError(path, f"{where}: `source` is not a table")
-    dependencies = _tables(package.get("dependencies", []), f"{where}: `dependencies`", path)
+    # a copy: the extras' entries are checked with it, never added to the package's own list
+    dependencies = [*_tables(package.get("dependencies", []), f"{where}: `dependencies`", path)]
     extras = package.get("optional-dependencies", {})
     if not isinstance(extras, dict):
         raise LockError(path, f"{where}: `optional-dependencies` is not a table")
