@@ -5,6 +5,7 @@ process group) is what a real uv would see."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import threading
@@ -210,6 +211,8 @@ def test_a_cwd_that_is_not_a_folder_is_an_os_error(tmp_path, monkeypatch):
         uv.run(["pip"], console()[0], cwd=a_file)
 
     assert error.value.filename == str(a_file)
+    assert error.value.errno == errno.ENOTDIR
+    assert error.value.strerror == os.strerror(errno.ENOTDIR)
     with pytest.raises(FileNotFoundError):
         uv.run(["pip"], console()[0], cwd=tmp_path / "gone")
 
@@ -288,6 +291,43 @@ def test_a_failing_alongside_stops_uv_and_goes_on(tmp_path, monkeypatch):
     pid = int(pid_file.read_text())
     assert not Path(f"/proc/{pid}").exists(), "uv was left running (or unreaped)"
     assert threading.active_count() == before
+
+
+def test_a_failing_alongside_after_uv_ended_is_the_error_that_goes_on(tmp_path, monkeypatch):
+    stand_in(tmp_path, monkeypatch, "echo done\n")  # ends (and is reaped) at once
+
+    def alongside() -> None:
+        time.sleep(0.5)  # uv's process group is gone: stopping it finds no process
+        raise OSError("the work of ours failed")
+
+    with pytest.raises(OSError, match="the work of ours failed"):
+        uv.run(["x"], console()[0], alongside=alongside)
+
+
+def test_a_thread_of_ours_does_not_hold_uv_up(tmp_path, monkeypatch):
+    # the health answer runs in a thread of its own while uv installs: uv.run waits for
+    # the threads it started, never for that one
+    stand_in(tmp_path, monkeypatch, "echo done\n")
+    stop = threading.Event()
+    health = threading.Thread(target=stop.wait, daemon=True)
+    health.start()
+    try:
+        started = time.monotonic()
+        assert uv.run(["x"], console()[0], timeout=Timeout("X", "300")) == "done\n"
+        assert time.monotonic() - started < uv.THREAD_JOIN_SECONDS - 1
+        assert health.is_alive()
+    finally:
+        stop.set()
+        health.join()
+
+
+def test_a_quick_uv_call_returns_quickly(tmp_path, monkeypatch):
+    stand_in(tmp_path, monkeypatch, "echo done\n")
+
+    started = time.monotonic()
+    uv.run(["x"], console()[0])
+
+    assert time.monotonic() - started < uv.THREAD_JOIN_SECONDS - 1
 
 
 def test_a_timeout_that_does_not_pass_stops_nothing(tmp_path, monkeypatch):
