@@ -100,7 +100,9 @@ def test_without_export_a_conflict_stays_a_conflict():
 
 
 def test_a_timeout_names_the_step_the_time_as_set_and_the_variable():
-    error = uv_failures.failure_from_uv(failed("Resolved\n", None, TIMEOUT), "installing x", TIMEOUT)
+    error = uv_failures.failure_from_uv(
+        failed("Resolved\n", None, TIMEOUT), "installing x", TIMEOUT
+    )
 
     assert error.failure is Failure.TIMEOUT
     assert error.what == "installing x timed out after 045s and was stopped."
