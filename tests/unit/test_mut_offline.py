@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,7 @@ ANSWERS = {
     "500": (SERVER_ERROR, 2),
     "conflict": (CONFLICT, 1),
     "miss": (MISS, 1),
+    "miss2": (MISS + "\n" + FILE_MISS, 1),
 }
 TIMEOUT = Timeout("HASSETTE__REQUIREMENTS_TIMEOUT", "120")
 STEP = "installing requirements.txt"
@@ -69,10 +71,11 @@ class FakeUv:
         script = folder / "uv"
         script.write_text(
             "#!/bin/sh\n"
-            f'printf \'%s %s\\n\' "${{UV_HTTP_RETRIES-unset}}" "${{UV_OFFLINE:-online}}" >> "{self.log}"\n'
+            f'printf \'%s %s %s\\n\' "${{UV_HTTP_RETRIES-unset}}" "${{UV_OFFLINE:-online}}" "$PWD" >> "{self.log}"\n'
             'if [ -n "$UV_OFFLINE" ]; then answer=$OFFLINE\n'
             'elif [ "${UV_HTTP_RETRIES-unset}" != 0 ] && [ -n "$ONLINE_RETRIED" ]; then answer=$ONLINE_RETRIED\n'
             "else answer=$ONLINE; fi\n"
+            '[ "$answer" = hang ] && exec sleep 30\n'
             f'cat "{folder}/$answer.txt" >&2\n'
             f'exit "$(cat "{folder}/$answer.code")"\n'
         )
@@ -93,16 +96,24 @@ class FakeUv:
         if retried:
             self.monkeypatch.setenv("ONLINE_RETRIED", retried)
 
+    def logged(self) -> list[list[str]]:
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        return [line.split(" ", 2) for line in lines]
+
     def calls(self) -> list[str]:
-        return self.log.read_text().splitlines() if self.log.exists() else []
+        """`RETRIES MODE` per uv call, in order."""
+        return [" ".join(fields[:2]) for fields in self.logged()]
+
+    def folders(self) -> set[str]:
+        return {fields[2] for fields in self.logged()}
 
     @property
     def said(self) -> str:
         return self.stream.getvalue()
 
-    def index_first(self, env: dict[str, str] | None = None) -> None:
+    def index_first(self, env=None, cwd=None, timeout=TIMEOUT) -> None:
         offline.index_first(
-            uv_failures.run_step, ["pip", "install"], self.console, STEP, TIMEOUT, env=env
+            uv_failures.run_step, ["pip", "install"], self.console, STEP, timeout, cwd, env
         )
 
     def cache_first(self, **kwargs) -> None:
@@ -146,7 +157,7 @@ def test_a_refused_index_goes_to_the_cache_at_once(fake):
 
     assert fake.calls() == ["0 online", "unset 1"]
     assert lines(fake.said) == [offline.FROM_CACHE_LINE]
-    assert fake.said.count("    + applibc==1.0") == 1  # the cache's install, shown once
+    assert fake.said.count("    + applibc==1.0\n") == 1  # the cache's install, shown once
 
 
 def test_a_refused_index_and_a_cache_miss_ask_again_and_name_the_package(fake):
@@ -254,6 +265,75 @@ def test_the_environment_given_is_the_one_every_attempt_gets(fake):
     assert fake.calls() == ["5 online", "5 1"]
 
 
+def test_the_environment_given_without_retries_is_the_one_asked_again(fake):
+    fake.answer("refused", "miss")
+    env = dict(os.environ)
+    fake.monkeypatch.setenv("UV_HTTP_RETRIES", "7")  # the process's, not the one given
+
+    with pytest.raises(offline.NetworkFailure):
+        fake.index_first(env=env)
+
+    calls = fake.calls()
+    assert calls[0] == "0 online" and calls[2] == "unset online"
+
+
+def test_every_attempt_runs_in_the_folder_given(fake, tmp_path):
+    folder = tmp_path / "requirements folder"
+    folder.mkdir()
+    fake.answer("refused", "miss")
+
+    with pytest.raises(offline.NetworkFailure) as caught:
+        fake.index_first(cwd=folder)
+
+    assert len(fake.calls()) == 3
+    assert fake.folders() == {str(folder)}
+    assert caught.value.what.startswith(f"{STEP} failed (uv exit code 2).")
+
+
+def test_a_locked_step_runs_both_attempts_in_the_folder_given(fake, tmp_path):
+    folder = tmp_path / "private copy"
+    folder.mkdir()
+    fake.answer("ok", "miss")
+
+    fake.cache_first(cwd=folder)
+
+    assert len(fake.calls()) == 2
+    assert fake.folders() == {str(folder)}
+
+
+def test_the_attempt_asked_again_keeps_the_time_limit(fake):
+    fake.answer("500", "miss", retried="hang")
+    started = time.monotonic()
+
+    with pytest.raises(offline.NetworkFailure) as caught:
+        fake.index_first(timeout=Timeout("HASSETTE__REQUIREMENTS_TIMEOUT", "1"))
+
+    assert time.monotonic() - started < 20
+    assert caught.value.failure is Failure.TIMEOUT
+    assert fake.calls() == ["0 online", "unset online", "unset 1"]
+
+
+def test_a_5xx_then_a_refusal_is_not_asked_a_third_time(fake):
+    fake.answer("500", "miss", retried="refused")
+
+    with pytest.raises(offline.NetworkFailure) as caught:
+        fake.index_first()
+
+    assert fake.calls() == ["0 online", "unset online", "unset 1"]
+    assert "Connection refused" in caught.value.output
+
+
+def test_the_users_retries_and_a_5xx_fail_once(fake):
+    fake.answer("500", "ok")
+    fake.monkeypatch.setenv("UV_HTTP_RETRIES", "2")
+
+    with pytest.raises(StartupError) as caught:
+        fake.index_first()
+
+    assert type(caught.value) is StartupError and caught.value.failure is Failure.UNREACHABLE
+    assert fake.calls() == ["2 online"]
+
+
 def test_a_conflict_is_never_taken_from_the_cache(fake):
     fake.answer("conflict", "ok")
 
@@ -290,7 +370,7 @@ def test_a_locked_step_the_cache_has_asks_no_index(fake):
         "(no index needed)"
     ]
     assert ran == [True]
-    assert "    + applibc==1.0" in fake.said
+    assert fake.said.count("    + applibc==1.0\n") == 1
 
 
 def test_a_locked_step_says_what_the_cache_lacks_and_goes_online(fake):
@@ -305,6 +385,17 @@ def test_a_locked_step_says_what_the_cache_lacks_and_goes_online(fake):
         "using the index"
     ]
     assert ran == [True]  # once, during the first uv call
+
+
+def test_a_locked_step_names_everything_the_cache_lacks(fake):
+    fake.answer("ok", "miss2")
+
+    fake.cache_first()
+
+    assert lines(fake.said) == [
+        "project install: installing the locked dependencies: not all in the local cache "
+        "(app-libc, applibc): using the index"
+    ]
 
 
 def test_a_locked_step_neither_cache_nor_index_has_names_the_package(fake):
@@ -459,6 +550,9 @@ def test_cache_possible(tmp_path, monkeypatch):
     a_file = tmp_path / "a file"
     a_file.write_text("")
     assert not offline.cache_possible({"UV_CACHE_DIR": str(a_file)})
+    a_file.chmod(0o755)  # readable and "enterable" to os.access, still no folder
+    assert not offline.cache_possible({"UV_CACHE_DIR": str(a_file)})
+    a_file.chmod(0o644)
     monkeypatch.setenv("UV_CACHE_DIR", str(a_file))
     monkeypatch.delenv("UV_NO_CACHE", raising=False)
     monkeypatch.delenv("UV_OFFLINE", raising=False)
