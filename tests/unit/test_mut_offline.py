@@ -11,7 +11,6 @@ each call, so a test sees which attempts boot made, in which order, and what it 
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import time
@@ -56,15 +55,6 @@ ANSWERS = {
 }
 TIMEOUT = Timeout("HASSETTE__REQUIREMENTS_TIMEOUT", "120")
 STEP = "installing requirements.txt"
-
-
-@pytest.fixture(autouse=True)
-def collected():
-    """uv's failures keep sh's process objects (and their pipes) in reference cycles until
-    a garbage collection; collect after each test so no later test sees its descriptors
-    close (tests/unit/test_mut_startlock.py counts them)."""
-    yield
-    gc.collect()
 
 
 class FakeUv:

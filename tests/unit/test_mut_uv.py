@@ -6,7 +6,6 @@ process group) is what a real uv would see."""
 from __future__ import annotations
 
 import errno
-import gc
 import io
 import os
 import threading
@@ -19,15 +18,6 @@ from hassette_tasks import uv
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure
 from hassette_tasks.settings import Timeout
-
-
-@pytest.fixture(autouse=True)
-def collected():
-    """uv's failures keep sh's process objects (and their pipes) in reference cycles until
-    a garbage collection; collect after each test so no later test sees its descriptors
-    close (tests/unit/test_mut_startlock.py counts them)."""
-    yield
-    gc.collect()
 
 
 def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Path:

@@ -5,7 +5,6 @@ where the runner is part of the behaviour."""
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 from pathlib import Path
@@ -34,15 +33,6 @@ REFUSED_FILE = (
     "(http://127.0.0.1:18802/files/secretpkg-1.0-py3-none-any.whl)\n"
 )
 TIMEOUT = Timeout("HASSETTE__INSTALL_TIMEOUT", "045")
-
-
-@pytest.fixture(autouse=True)
-def collected():
-    """uv's failures keep sh's process objects (and their pipes) in reference cycles until
-    a garbage collection; collect after each test so no later test sees its descriptors
-    close (tests/unit/test_mut_startlock.py counts them)."""
-    yield
-    gc.collect()
 
 
 def failed(output: str, exit_code: int | None = 1, timeout: Timeout | None = None):
