@@ -116,13 +116,13 @@ class FakeUv:
             uv_failures.run_step, ["pip", "install"], self.console, STEP, timeout, cwd, env
         )
 
-    def cache_first(self, **kwargs) -> None:
+    def cache_first(self, timeout=TIMEOUT, **kwargs) -> None:
         offline.cache_first(
             uv_failures.run_step,
             ["pip", "install"],
             self.console,
             "installing the locked dependencies",
-            TIMEOUT,
+            timeout,
             **kwargs,
         )
 
@@ -429,7 +429,81 @@ def test_without_a_usable_cache_a_locked_step_goes_online_at_once(fake):
 
     assert fake.calls() == ["unset online"]
     assert lines(fake.said) == []
+    assert fake.said.count("    + applibc==1.0\n") == 1
     assert ran == [True]
+
+
+@pytest.fixture
+def no_cache(fake):
+    fake.monkeypatch.setenv("UV_CACHE_DIR", str(fake.log.parent / "no such cache"))
+    return fake
+
+
+def test_without_a_usable_cache_the_step_gets_its_folder_and_environment(no_cache, tmp_path):
+    no_cache.answer("ok", "ok")
+    folder = tmp_path / "private copy"
+    folder.mkdir()
+
+    no_cache.cache_first(cwd=folder, env={**os.environ, "UV_HTTP_RETRIES": "5"})
+
+    assert no_cache.calls() == ["5 online"]
+    assert no_cache.folders() == {str(folder)}
+
+
+def test_without_a_usable_cache_the_steps_failure_is_its_own(no_cache):
+    no_cache.answer("refused", "ok")
+
+    with pytest.raises(StartupError) as caught:
+        no_cache.cache_first()
+
+    assert caught.value.what == "installing the locked dependencies failed (uv exit code 2)."
+
+
+def test_without_a_usable_cache_the_step_keeps_its_time_limit(no_cache):
+    no_cache.answer("hang", "ok")
+    started = time.monotonic()
+
+    with pytest.raises(StartupError) as caught:
+        no_cache.cache_first(timeout=Timeout("HASSETTE__INSTALL_TIMEOUT", "1"))
+
+    assert caught.value.failure is Failure.TIMEOUT
+    assert time.monotonic() - started < 20
+
+
+def test_a_silent_cache_attempt_is_stopped_and_the_index_asked(fake):
+    fake.answer("ok", "hang")
+    started = time.monotonic()
+
+    fake.cache_first(timeout=Timeout("HASSETTE__INSTALL_TIMEOUT", "1"))
+
+    assert time.monotonic() - started < 20
+    assert fake.calls() == ["unset 1", "unset online"]
+    assert lines(fake.said) == [
+        "project install: installing the locked dependencies: not all in the local cache "
+        "(the cache could not answer): using the index"
+    ]
+
+
+def test_both_attempts_of_a_locked_step_get_the_environment_given(fake):
+    fake.answer("ok", "miss")
+
+    fake.cache_first(env={**os.environ, "UV_HTTP_RETRIES": "5"})
+
+    assert fake.calls() == ["5 1", "5 online"]
+
+
+def test_the_index_attempt_of_a_locked_step_keeps_step_and_time_limit(fake):
+    fake.answer("hang", "miss")
+    started = time.monotonic()
+
+    with pytest.raises(offline.NetworkFailure) as caught:
+        fake.cache_first(timeout=Timeout("HASSETTE__INSTALL_TIMEOUT", "1"))
+
+    assert time.monotonic() - started < 20
+    assert caught.value.failure is Failure.TIMEOUT
+    assert caught.value.what.startswith(
+        "installing the locked dependencies timed out after 1s and was stopped."
+    )
 
 
 def test_a_folder_uv_cannot_enter_is_not_a_cache_miss(fake, tmp_path):
@@ -477,6 +551,8 @@ def test_names_are_sorted_once_each():
         ("Py_Thing-2.0.tar.gz", "py-thing"),
         ("thing-1.0.zip", "thing"),
         ("odd.egg", "odd.egg"),
+        ("Odd_Name-1.0.egg", "Odd_Name-1.0.egg"),  # not a wheel or sdist: kept as it is
+        ("legacy.zip", "legacy"),
     ],
 )
 def test_a_files_project(filename, project):

@@ -157,7 +157,8 @@ def test_uv_not_on_path_is_the_image_failure(monkeypatch, tmp_path):
         uv.run(["--version"], console()[0])
 
     assert missing.value.failure is Failure.IMAGE
-    assert "uv was not found on PATH" in missing.value.what
+    assert missing.value.what == "uv was not found on PATH."
+    assert missing.value.todo == "The image may be corrupt: rebuild or pull it again."
 
 
 def test_without_echo_nothing_is_shown_but_everything_is_kept(tmp_path, monkeypatch):
