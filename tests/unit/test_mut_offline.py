@@ -331,7 +331,32 @@ def test_the_users_retries_and_a_5xx_fail_once(fake):
         fake.index_first()
 
     assert type(caught.value) is StartupError and caught.value.failure is Failure.UNREACHABLE
+    assert caught.value.what == f"{STEP} failed (uv exit code 2)."
     assert fake.calls() == ["2 online"]
+
+
+def test_a_silent_index_is_stopped_at_the_time_limit_and_the_cache_used(fake):
+    fake.answer("hang", "ok")
+    started = time.monotonic()
+
+    fake.index_first(timeout=Timeout("HASSETTE__REQUIREMENTS_TIMEOUT", "1"))
+
+    assert time.monotonic() - started < 20
+    assert fake.calls() == ["0 online", "unset 1"]
+    assert lines(fake.said) == [offline.FROM_CACHE_LINE]
+
+
+def test_a_silent_cache_attempt_of_a_requirements_file_is_stopped(fake):
+    fake.answer("refused", "hang")
+    started = time.monotonic()
+
+    with pytest.raises(StartupError) as caught:
+        fake.index_first(timeout=Timeout("HASSETTE__REQUIREMENTS_TIMEOUT", "1"))
+
+    assert time.monotonic() - started < 20
+    assert fake.calls() == ["0 online", "unset 1", "unset online"]
+    assert type(caught.value) is StartupError  # the cache said nothing of what it lacks
+    assert caught.value.failure is Failure.UNREACHABLE
 
 
 def test_a_conflict_is_never_taken_from_the_cache(fake):
