@@ -305,11 +305,10 @@ def test_a_failing_alongside_after_uv_ended_is_the_error_that_goes_on(tmp_path, 
         uv.run(["x"], console()[0], alongside=alongside)
 
 
-# sh forks while that thread lives, as boot does: Python 3.12+ warns of it, rightly here
+# sh forks while that thread lives: Python 3.12+ warns of it (boot keeps to one thread)
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_thread_of_ours_does_not_hold_uv_up(tmp_path, monkeypatch):
-    # the health answer runs in a thread of its own while uv installs: uv.run waits for
-    # the threads it started, never for that one
+    # uv.run waits for the threads it started (sh's), never for a caller's own
     stand_in(tmp_path, monkeypatch, "echo done\n")
     stop = threading.Event()
     health = threading.Thread(target=stop.wait, daemon=True)
