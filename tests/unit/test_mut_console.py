@@ -33,9 +33,11 @@ def test_a_fresh_process_times_its_lines_from_its_own_start():
         [sys.executable, "-c", AGE_SCRIPT], capture_output=True, text=True, check=True
     )
     age_line, log_line = done.stdout.splitlines()
-    assert 0.6 <= float(age_line) < 10
+    # the upper bound is the console's own (an age past 60 s is not believed): a busy
+    # machine may take seconds to start the child
+    assert 0.6 <= float(age_line) < 59
     milliseconds = int(re.match(r"^\[ *(\d+)ms\] x$", log_line).group(1))
-    assert 600 <= milliseconds < 10_000
+    assert 600 <= milliseconds < 59_000
 
 
 @pytest.mark.parametrize(

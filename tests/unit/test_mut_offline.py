@@ -84,6 +84,7 @@ class FakeUv:
         monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
         cache = tmp_path / "uv cache"
         cache.mkdir()
+        (cache / "CACHEDIR.TAG").write_text("")  # filled by an earlier start: offline-first
         monkeypatch.setenv("UV_CACHE_DIR", str(cache))
         for name in ("UV_NO_CACHE", "UV_OFFLINE", "UV_HTTP_RETRIES", "ONLINE_RETRIED"):
             monkeypatch.delenv(name, raising=False)
