@@ -136,28 +136,73 @@ from hassette_tasks import workdir
 workdir._remove_tree(sys.argv[1])
 """
 
+CLAIM = """
+import sys
+from pathlib import Path
+from hassette_tasks import workdir
+print("claimed" if workdir.claim(Path(sys.argv[1])) else "refused")
+"""
 
-def test_a_read_only_copy_is_removed_without_roots_override(tmp_path):
-    """A read-only project's copy has read-only folders: the removal opens each one that
-    refuses. Run without the capabilities that let root ignore permissions, as any other
-    user runs."""
+
+def without_roots_override(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """CODE in a child that root's override of file permissions is taken from, as any other
+    user runs it (root ignores read-only folders: the code paths for them never ran)."""
     setpriv = shutil.which("setpriv")
     assert setpriv, "setpriv (util-linux) is needed to drop root's override"
-    copy = tmp_path / "copy of a read-only project"
-    (copy / "pkg" / "sub").mkdir(parents=True)
-    (copy / "pkg" / "sub" / "mod.py").write_text("x = 1\n")
-    (copy / "pkg" / "__init__.py").write_text("")
-    for folder in (copy / "pkg" / "sub", copy / "pkg", copy):
-        folder.chmod(0o500)
     paths = [str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     drop = "-dac_override,-dac_read_search,-fowner"
-    done = subprocess.run(
-        [setpriv, "--bounding-set", drop, sys.executable, "-c", READ_ONLY_REMOVAL, str(copy)],
+    return subprocess.run(
+        [setpriv, "--bounding-set", drop, sys.executable, "-c", code, *args],
         env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
         capture_output=True,
         text=True,
         check=False,
     )
 
+
+def test_a_read_only_copy_is_removed_without_roots_override(tmp_path):
+    """A read-only project's copy has read-only folders: the removal opens each one that
+    refuses. Run without the capabilities that let root ignore permissions, as any other
+    user runs."""
+    copy = tmp_path / "copy of a read-only project"
+    (copy / "pkg" / "sub").mkdir(parents=True)
+    (copy / "pkg" / "sub" / "mod.py").write_text("x = 1\n")
+    (copy / "pkg" / "__init__.py").write_text("")
+    for folder in (copy / "pkg" / "sub", copy / "pkg", copy):
+        folder.chmod(0o500)
+
+    done = without_roots_override(READ_ONLY_REMOVAL, str(copy))
+
     assert done.returncode == 0, done.stderr
     assert not copy.exists()
+
+
+def test_a_leftover_folder_that_cannot_even_be_opened_is_removed(tmp_path):
+    folder = tmp_path / "stable"
+    folder.mkdir(mode=0o700)
+    workdir.mark(folder)
+    closed = folder / "project" / "closed"
+    closed.mkdir(parents=True)
+    (closed / "file").write_text("")
+    closed.chmod(0)  # a folder its owner cannot list (before: a TypeError from the removal)
+
+    done = without_roots_override(CLAIM, str(folder))
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, "claimed\n", "")
+    assert [entry.name for entry in os.scandir(folder)] == [workdir.MARK_NAME]
+
+
+def test_a_folder_holding_what_the_start_cannot_remove_is_refused_not_a_traceback(tmp_path):
+    folder = tmp_path / "stable"
+    folder.mkdir(mode=0o700)
+    workdir.mark(folder)
+    theirs = folder / "left by another user"
+    theirs.mkdir()
+    (theirs / "file").write_text("")
+    os.chown(theirs, os.getuid() + 4242, -1)
+    theirs.chmod(0o500)
+
+    done = without_roots_override(CLAIM, str(folder))
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, "refused\n", "")
+    assert (theirs / "file").exists()
