@@ -140,11 +140,14 @@ def test_an_interrupted_venv_that_fails_again_cleanly_is_trusted_again(app, venv
 def test_a_marker_that_cannot_be_written_is_a_warning(tmp_path, site):  # noqa: F811
     # a venv folder that takes no file (here: gone); its packages are readable
     app = AppEnvironment(tmp_path / "missing venv", site, "3.12.4", "1.0")
+    install(site, "pkg", {"pkg/__init__.py": ""})
     out, stream = console()
 
     guard = integrity.InstallGuard(app, out, installing=True)
 
     assert not guard.marked
+    # what the installs change is still checked afterwards: against the packages before
+    assert list(guard.before) == ["pkg-1.0.dist-info"]
     assert messages(stream) == [
         "warning: could not write the install marker (No such file or directory): a start "
         "killed during this install would not be repaired"
@@ -249,16 +252,22 @@ def test_the_constraints_apply_to_what_is_put_back(real_app, wheels, tmp_path):
 
 def test_a_package_uv_cannot_put_back_is_a_repair_failure_naming_it(real_app, wheels, tmp_path):
     remove(real_app.site_packages, "tinydep")  # and no wheel of it anywhere
+    remove(real_app.site_packages, "hassette")
     constraints, _ = constraints_in(tmp_path)
+    out, stream = console()
+    removed = [("tinydep", "1.0"), ("hassette", "1.0")]
 
     with pytest.raises(StartupError) as caught:
-        integrity.put_back(real_app, console()[0], [("tinydep", "1.0")], constraints)
+        integrity.put_back(real_app, out, removed, constraints)
 
+    assert messages(stream)[0] == (
+        "repair: reinstalling tinydep==1.0, hassette==1.0 (removed by the repair)"
+    )
     error = caught.value
     assert error.failure is Failure.REPAIR
     assert error.what == (
         "the previous start was interrupted while installing, which broke tinydep==1.0, "
-        "and uv could not install it again."
+        "hassette==1.0, and uv could not install it again."
     )
     assert error.todo == (
         "If the package index is unreachable, fix the network and restart. " + integrity.RECREATE

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import time
 
 import pytest
 
@@ -15,6 +16,7 @@ from hassette_tasks import integrity, last_good, state
 from hassette_tasks.console import Console
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.errors import Failure, StartupError
+from hassette_tasks.settings import Timeout
 from tests.unit.test_mut_exact import install, real_app, wheel
 
 RECORD = b"the last successful start's record\n"
@@ -85,6 +87,11 @@ def test_a_network_failure_starts_on_the_last_good_venv_with_the_record_back(app
     assert "  Why: the package index cannot be reached.\n" in text
     assert "Put back" not in text
     assert "    tcp connect error\n" in text  # uv's answer, under the banner
+    assert (
+        "  Hassette starts on the packages the last successful start installed. The "
+        "warm-restart record is kept as it was: the next start with the package index "
+        "reachable installs the change.\n"
+    ) in text
 
 
 def test_a_failure_naming_no_missing_package_names_the_step_alone(app):
@@ -225,3 +232,46 @@ def test_cannot_put_back_keeps_the_error_and_says_why():
         "it (uv could not uninstall a): hassette cannot start on the last good environment "
         "either."
     )
+
+
+def test_a_marker_that_cannot_be_removed_is_a_warning_and_the_start_goes_on(app):
+    chosen, stream = last_good_of(app, guard_of_a_change(app))
+    marker = integrity.marker_path(app.venv)
+    marker.unlink()
+    marker.mkdir()  # unlink() refuses a folder
+
+    with pytest.raises(Started):
+        chosen.use(chosen.console, "the requirements", network_down())
+
+    assert "warning: could not remove the install marker (Is a directory)" in stream.getvalue()
+
+
+def test_the_record_is_put_back_without_the_temporary_folder(tmp_path, monkeypatch):
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    # TMPDIR gone (or full, or another file system): the record is written beside itself
+    monkeypatch.setattr(last_good.tempfile, "tempdir", str(tmp_path / "no tmp"))
+
+    last_good.restore_record(venv, RECORD)
+
+    assert state.record_path(venv).read_bytes() == RECORD
+
+
+def test_putting_back_is_bounded_by_the_install_timeout(app, tmp_path, monkeypatch):
+    hanging = tmp_path / "hanging uv"
+    hanging.mkdir()
+    (hanging / "uv").write_text("#!/bin/sh\nexec /bin/sleep 60\n")
+    (hanging / "uv").chmod(0o755)
+    guard = guard_of_a_change(app)
+    install(app.site_packages, "added", "3.0")  # the earlier step: to uninstall
+    monkeypatch.setenv("PATH", str(hanging))
+    chosen = last_good.LastGood(
+        app.venv, guard, Console(env={}, stream=io.StringIO()), hand_off, Timeout("T", "1")
+    )
+    started = time.monotonic()
+
+    with pytest.raises(StartupError) as failed:
+        chosen.use(chosen.console, "the requirements", network_down())
+
+    assert time.monotonic() - started < 30
+    assert "(uv could not uninstall added)" in failed.value.what

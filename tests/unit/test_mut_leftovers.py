@@ -23,9 +23,12 @@ def test_entries_outside_the_venv_missing_files_and_folders_first_in_record_stop
     tmp_path,
 ):
     outside = write(tmp_path / "outside.py", "not ours\n")
+    elsewhere = write(tmp_path / "elsewhere" / "kept.py", "kept\n").parent
     dist = install(site, "pkg", {"pkg/__init__.py": "", "pkg/mod.py": "x\n"})
+    (site / "linked").symlink_to(elsewhere, target_is_directory=True)
     append_record(
         dist,
+        "linked/kept.py,,",  # through a symlinked folder: skipped
         f"../../../../{outside.name},,",  # outside the venv: skipped
         f"{dist.name}/METADATA,,",  # the dist-info's own: removed with it
         "pkg/never_copied.py,,",  # a kill came first: skipped
@@ -38,6 +41,7 @@ def test_entries_outside_the_venv_missing_files_and_folders_first_in_record_stop
     assert removed == 2
     assert not (site / "pkg").exists() and not dist.exists()
     assert outside.read_text() == "not ours\n"
+    assert (elsewhere / "kept.py").read_text() == "kept\n"
 
 
 def test_the_last_package_of_an_empty_venv_leaves_its_folders(venv, site):  # noqa: F811
