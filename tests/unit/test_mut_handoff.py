@@ -213,7 +213,9 @@ def hand_off_in_a_child(tmp_path: Path, env: dict[str, str], note: str) -> tuple
     """
     out = python_child(code, env)
     lines = out.splitlines()
-    [handed] = [json.loads(line.removeprefix("HASSETTE ")) for line in lines if "HASSETTE {" in line]
+    [handed] = [
+        json.loads(line.removeprefix("HASSETTE ")) for line in lines if "HASSETTE {" in line
+    ]
     [pid] = [int(line.split()[1]) for line in lines if line.startswith("PID ")]
     assert handed["pid"] == pid  # the same process: an exec, not a child
     return [line for line in lines if line.startswith("[")], handed

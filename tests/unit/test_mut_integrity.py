@@ -139,11 +139,11 @@ def test_an_interrupted_venv_that_fails_again_cleanly_is_trusted_again(app, venv
 
 def test_a_marker_that_cannot_be_written_is_a_warning(tmp_path, site):  # noqa: F811
     # a venv folder that takes no file (here: gone); its packages are readable
-    app = AppEnvironment(tmp_path / "missing venv", site, "3.12.4", "1.0")
+    gone = AppEnvironment(tmp_path / "missing venv", site, "3.12.4", "1.0")
     install(site, "pkg", {"pkg/__init__.py": ""})
     out, stream = console()
 
-    guard = integrity.InstallGuard(app, out, installing=True)
+    guard = integrity.InstallGuard(gone, out, installing=True)
 
     assert not guard.marked
     # what the installs change is still checked afterwards: against the packages before
@@ -207,8 +207,8 @@ def constraints_in(folder: Path, text: str = ""):
     return constraints, asked
 
 
-def remove(site: Path, name: str) -> None:
-    for path in site.glob(f"{name}[-_]*"):
+def remove(folder: Path, name: str) -> None:
+    for path in folder.glob(f"{name}[-_]*"):
         shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 

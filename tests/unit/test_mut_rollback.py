@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,37 @@ def test_a_package_rewritten_at_the_same_version_is_reinstalled(app, offline_whe
     assert done == "tinydep 1.0 back to 1.0"
     assert (app.site_packages / "tinydep_mod.py").read_text() == "VALUE = 1\n"
     assert versions(app) == {"hassette": "1.0", "tinydep": "1.0"}
+
+
+def lying_wheel(folder: Path, name: str, version: str) -> Path:
+    """A wheel of NAME whose RECORD's sha256 of its module is wrong (a damaged cache entry):
+    uv installs it, and the venv then does not match its RECORD."""
+    path = wheel(folder, name, version)
+    with zipfile.ZipFile(path) as archive:
+        files = {item: archive.read(item) for item in archive.namelist()}
+    record = f"{name}-{version}.dist-info/RECORD"
+    module = f"{name}_mod.py"
+    files[record] = b"".join(
+        (
+            line.split(b",")[0] + b",sha256=" + b"A" * 43 + b",10"
+            if line.startswith(module.encode())
+            else line
+        )
+        + b"\n"
+        for line in files[record].splitlines()
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        for item, data in files.items():
+            archive.writestr(item, data)
+    return path
+
+
+def test_a_package_put_back_that_does_not_match_its_record_fails_the_put_back(app, offline_wheels):
+    lying_wheel(offline_wheels, "tinydep", "1.0")
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+
+    assert str(raised.value) == "the files of tinydep-1.0.dist-info do not match their RECORD"
