@@ -191,3 +191,32 @@ def test_a_package_put_back_that_does_not_match_its_record_fails_the_put_back(ap
         rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
 
     assert str(raised.value) == "the files of tinydep-1.0.dist-info do not match their RECORD"
+
+
+def misnamed_wheel(folder: Path, name: str, version: str, inside: str) -> Path:
+    """A wheel of NAME VERSION whose dist-info says INSIDE (a wheel built wrong): uv installs
+    it as it is."""
+    path = wheel(folder, name, version)
+    old, new = f"{name}-{version}.dist-info", f"{name}-{inside}.dist-info"
+    with zipfile.ZipFile(path) as archive:
+        files = {
+            item.replace(old, new): archive.read(item).replace(old.encode(), new.encode())
+            for item in archive.namelist()
+        }
+    with zipfile.ZipFile(path, "w") as archive:
+        for item, data in files.items():
+            archive.writestr(item, data)
+    return path
+
+
+def test_packages_the_cache_gives_back_at_another_version_fail_the_put_back(app, offline_wheels):
+    misnamed_wheel(offline_wheels, "tinydep", "1.0", inside="1.5")
+    misnamed_wheel(offline_wheels, "hassette", "1.0", inside="2.0")
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+    upgrade(app.site_packages, "hassette", "2.0")
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+
+    assert str(raised.value) == "hassette, tinydep still differ(s) after putting back"
