@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hassette_tasks import records, rollback
 from hassette_tasks.console import Console
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.installed import installed
+from hassette_tasks.settings import Timeout
 from tests.unit.test_mut_exact import install, real_app, wheel
 
 
@@ -220,3 +222,51 @@ def test_packages_the_cache_gives_back_at_another_version_fail_the_put_back(app,
         rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
 
     assert str(raised.value) == "hassette, tinydep still differ(s) after putting back"
+
+
+def test_every_version_the_cache_lacks_is_asked_for(app, offline_wheels):
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+    upgrade(app.site_packages, "hassette", "2.0")
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+
+    assert str(raised.value) == (
+        # uv names the first package it cannot find
+        "the local uv cache cannot give back hassette==1.0, tinydep==1.0 (hassette)"
+    )
+
+
+def test_packages_put_back_that_do_not_match_their_record_are_all_named(app, offline_wheels):
+    lying_wheel(offline_wheels, "tinydep", "1.0")
+    lying_wheel(offline_wheels, "hassette", "1.0")
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+    upgrade(app.site_packages, "hassette", "2.0")
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+
+    assert str(raised.value) == (
+        "the files of hassette-1.0.dist-info, tinydep-1.0.dist-info do not match their RECORD"
+    )
+
+
+def test_reinstalling_from_the_cache_is_bounded_by_the_timeout(app, tmp_path, monkeypatch):
+    hanging = tmp_path / "hanging uv"
+    hanging.mkdir()
+    (hanging / "uv").write_text("#!/bin/sh\nexec /bin/sleep 15\n")
+    (hanging / "uv").chmod(0o755)
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+    monkeypatch.setenv("PATH", str(hanging))
+    started = time.monotonic()
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, Timeout("T", "1"))
+
+    assert time.monotonic() - started < 10
+    assert str(raised.value) == (
+        "the local uv cache cannot give back tinydep==1.0 (its answer is above)"
+    )
