@@ -253,3 +253,17 @@ def test_a_hand_off_withholding_nothing_says_nothing_about_it(tmp_path, monkeypa
     program = tmp_path / "app venv" / "bin" / "hassette"
     assert logged[0].endswith(f"] handing off to hassette: '{program}' run --token **** -x")
     assert handed["argv"][1:] == ["run", "--token", "tok-9", "-x"]
+
+
+def test_a_prune_failing_without_a_word_is_a_warning_naming_the_exit(tmp_path, monkeypatch):
+    silent = tmp_path / "silent uv"
+    silent.mkdir()
+    (silent / "uv").write_text("#!/bin/sh\nexit 3\n")
+    (silent / "uv").chmod(0o755)
+    monkeypatch.setenv("PATH", str(silent))
+    stream = io.StringIO()
+
+    handoff.prune(Console(env={}, stream=stream))
+
+    [(_, message)] = log(stream)
+    assert message == "warning: uv cache prune failed, continuing: uv failed (exit 3)"
