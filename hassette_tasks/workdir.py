@@ -119,7 +119,11 @@ def _empty(folder: Path, keep: str = "") -> None:
 
 def _remove_tree(path: str) -> None:
     # the copy of a read-only project has read-only folders: open each one that refuses
-    def writable_and_again(function: Callable[[str], object], failed: str, _error: object) -> None:
+    def writable_and_again(function: Callable[..., object], failed: str, _error: object) -> None:
+        if function is os.open:  # a folder that cannot be opened (rmtree's open takes flags,
+            os.chmod(failed, 0o700)  # so it is not called again here): opened up, then removed
+            _remove_tree(failed)
+            return
         os.chmod(os.path.dirname(failed), 0o700)
         function(failed)
 

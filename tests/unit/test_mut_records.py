@@ -141,3 +141,71 @@ def test_nothing_changed_is_nothing_to_check(app, site):  # noqa: F811
 
     records.check_installed(app, before)  # no error
     assert records.changed_since(site, before) == []
+
+
+def test_entries_skipped_or_missing_early_in_a_record_stop_no_check(venv, site, tmp_path):  # noqa: F811
+    dist = install(site, "pkg", {"pkg/a.py": "a = 1\n"})
+    record = dist / "RECORD"
+    early = [
+        "../../../../outside.py,sha256=AAAA,4",  # outside the venv: not ours to check
+        "pkg/__pycache__/a.cpython-312.pyc,,",  # bytecode may be absent
+        "pkg/gone.py,,",  # missing: a problem, and the check goes on
+    ]
+    record.write_text("\n".join(early) + "\n" + record.read_text())
+    (site / "pkg" / "a.py").write_text("a = 2\n")
+
+    assert records.verify(dist, site, venv) == [
+        "pkg/gone.py is missing",
+        "pkg/a.py does not match its sha256 in RECORD",
+    ]
+
+
+def test_the_broken_environment_banner_says_what_happened_and_what_to_do(app, site):  # noqa: F811
+    before = integrity.snapshot(site)
+    install(site, "half", {"half/__init__.py": "", "half/m.py": "m\n"})
+    (site / "half" / "m.py").unlink()
+
+    with pytest.raises(StartupError) as caught:
+        records.check_installed(app, before)
+
+    assert caught.value.what == (
+        "after the install, the files of half do not match what the package's RECORD lists "
+        "(an install was cut short, or the disk is failing)."
+    )
+    assert caught.value.todo == (
+        "Restart the container: the next start checks every package and reinstalls the "
+        "broken ones. If this banner comes back, check the disk (and free space)."
+    )
+
+
+def test_a_file_that_cannot_be_read_stops_no_check(venv, site):  # noqa: F811
+    dist = install(site, "pkg", {"pkg/__init__.py": "", "pkg/z.py": "z = 1\n"})
+    (site / "pkg" / "data").mkdir()  # a folder where RECORD lists a hashed file, read first
+    record = dist / "RECORD"
+    record.write_text("pkg/data,sha256=AAAA,\n" + record.read_text())
+    (site / "pkg" / "z.py").write_text("z = 2\n")
+
+    assert records.verify(dist, site, venv) == [
+        "pkg/data cannot be read (Is a directory)",
+        "pkg/z.py does not match its sha256 in RECORD",
+    ]
+
+
+def test_a_row_with_a_hash_and_no_size_is_checked_by_its_hash(venv, site):  # noqa: F811
+    dist = install(site, "pkg", {"pkg/__init__.py": ""})
+    (site / "pkg" / "two.py").write_text("changed\n")
+    with (dist / "RECORD").open("a") as record:
+        record.write("pkg/two.py,sha256=AAAA\n")  # two columns: no size at all
+
+    assert records.read_record(dist)[-1].digest == "AAAA"
+    assert records.verify(dist, site, venv) == ["pkg/two.py does not match its sha256 in RECORD"]
+
+
+def test_a_record_that_is_no_csv_says_why(venv, site):  # noqa: F811
+    dist = install(site, "pkg", {"pkg/__init__.py": ""})
+    with (dist / "RECORD").open("a") as record:
+        record.write("x" * 200_000 + ",,\n")
+
+    [problem] = records.verify(dist, site, venv)
+
+    assert problem.startswith("pkg-1.0.dist-info/RECORD cannot be read (not CSV: field larger")

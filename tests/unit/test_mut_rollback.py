@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from hassette_tasks import records, rollback
 from hassette_tasks.console import Console
 from hassette_tasks.environment import AppEnvironment
 from hassette_tasks.installed import installed
+from hassette_tasks.settings import Timeout
 from tests.unit.test_mut_exact import install, real_app, wheel
 
 
@@ -156,3 +159,114 @@ def test_a_package_rewritten_at_the_same_version_is_reinstalled(app, offline_whe
     assert done == "tinydep 1.0 back to 1.0"
     assert (app.site_packages / "tinydep_mod.py").read_text() == "VALUE = 1\n"
     assert versions(app) == {"hassette": "1.0", "tinydep": "1.0"}
+
+
+def lying_wheel(folder: Path, name: str, version: str) -> Path:
+    """A wheel of NAME whose RECORD's sha256 of its module is wrong (a damaged cache entry):
+    uv installs it, and the venv then does not match its RECORD."""
+    path = wheel(folder, name, version)
+    with zipfile.ZipFile(path) as archive:
+        files = {item: archive.read(item) for item in archive.namelist()}
+    record = f"{name}-{version}.dist-info/RECORD"
+    module = f"{name}_mod.py"
+    files[record] = b"".join(
+        (
+            line.split(b",")[0] + b",sha256=" + b"A" * 43 + b",10"
+            if line.startswith(module.encode())
+            else line
+        )
+        + b"\n"
+        for line in files[record].splitlines()
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        for item, data in files.items():
+            archive.writestr(item, data)
+    return path
+
+
+def test_a_package_put_back_that_does_not_match_its_record_fails_the_put_back(app, offline_wheels):
+    lying_wheel(offline_wheels, "tinydep", "1.0")
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+
+    assert str(raised.value) == "the files of tinydep-1.0.dist-info do not match their RECORD"
+
+
+def misnamed_wheel(folder: Path, name: str, version: str, inside: str) -> Path:
+    """A wheel of NAME VERSION whose dist-info says INSIDE (a wheel built wrong): uv installs
+    it as it is."""
+    path = wheel(folder, name, version)
+    old, new = f"{name}-{version}.dist-info", f"{name}-{inside}.dist-info"
+    with zipfile.ZipFile(path) as archive:
+        files = {
+            item.replace(old, new): archive.read(item).replace(old.encode(), new.encode())
+            for item in archive.namelist()
+        }
+    with zipfile.ZipFile(path, "w") as archive:
+        for item, data in files.items():
+            archive.writestr(item, data)
+    return path
+
+
+def test_packages_the_cache_gives_back_at_another_version_fail_the_put_back(app, offline_wheels):
+    misnamed_wheel(offline_wheels, "tinydep", "1.0", inside="1.5")
+    misnamed_wheel(offline_wheels, "hassette", "1.0", inside="2.0")
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+    upgrade(app.site_packages, "hassette", "2.0")
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+
+    assert str(raised.value) == "hassette, tinydep still differ(s) after putting back"
+
+
+def test_every_version_the_cache_lacks_is_asked_for(app, offline_wheels):
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+    upgrade(app.site_packages, "hassette", "2.0")
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+
+    assert str(raised.value) == (
+        # uv names the first package it cannot find
+        "the local uv cache cannot give back hassette==1.0, tinydep==1.0 (hassette)"
+    )
+
+
+def test_packages_put_back_that_do_not_match_their_record_are_all_named(app, offline_wheels):
+    lying_wheel(offline_wheels, "tinydep", "1.0")
+    lying_wheel(offline_wheels, "hassette", "1.0")
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+    upgrade(app.site_packages, "hassette", "2.0")
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, None)
+
+    assert str(raised.value) == (
+        "the files of hassette-1.0.dist-info, tinydep-1.0.dist-info do not match their RECORD"
+    )
+
+
+def test_reinstalling_from_the_cache_is_bounded_by_the_timeout(app, tmp_path, monkeypatch):
+    hanging = tmp_path / "hanging uv"
+    hanging.mkdir()
+    (hanging / "uv").write_text("#!/bin/sh\nexec /bin/sleep 15\n")
+    (hanging / "uv").chmod(0o755)
+    before = records.snapshot(app.site_packages)
+    upgrade(app.site_packages, "tinydep", "1.5")
+    monkeypatch.setenv("PATH", str(hanging))
+    started = time.monotonic()
+
+    with pytest.raises(rollback.CannotPutBack) as raised:
+        rollback.put_back(app, Console(env={}, stream=io.StringIO()), before, Timeout("T", "1"))
+
+    assert time.monotonic() - started < 10
+    assert str(raised.value) == (
+        "the local uv cache cannot give back tinydep==1.0 (its answer is above)"
+    )
