@@ -312,15 +312,19 @@ def mutate(session: nox.Session) -> None:
     # which tests reach which function, collected afresh each run: mutmut's own update of
     # it kept stale entries here (a function mapped to fewer tests than reach it)
     (ROOT / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
-    session.run(
-        "mutmut",
-        "run",
-        *(f"hassette_tasks.{module}.*" for module in modules),
-        env={
-            "HASSETTE_TASKS_BUILD_BACKENDS": str(backends),
-            "HASSETTE_TASKS_MUTATE_HOST": host,
-        },
-    )
+    # a private TMPDIR: a mutant that drops a folder argument falls back to the temporary
+    # folder, where it could remove a real start's work folders
+    with tempfile.TemporaryDirectory(prefix="hassette-tasks-mutate-") as scratch:
+        session.run(
+            "mutmut",
+            "run",
+            *(f"hassette_tasks.{module}.*" for module in modules),
+            env={
+                "HASSETTE_TASKS_BUILD_BACKENDS": str(backends),
+                "HASSETTE_TASKS_MUTATE_HOST": host,
+                "TMPDIR": scratch,
+            },
+        )
     printed = session.run("mutmut", "results", "--all", "true", silent=True)
     session.log(mutation_scores(printed if isinstance(printed, str) else "", modules))
 

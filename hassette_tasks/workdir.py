@@ -79,7 +79,9 @@ def claim(folder: Path) -> tuple[Path, int] | None:
             os.close(handle)  # removed or replaced since we opened it: try again
             continue
         try:
-            if not is_marked(folder) and any(os.scandir(folder)):
+            # no mutate: os.scandir(None) lists the working folder, and _empty would then
+            # empty the mutation tool's own copy of the package (nox -s mutate)
+            if not is_marked(folder) and any(os.scandir(folder)):  # pragma: no mutate
                 os.close(handle)  # a folder of the same name that boot did not make
                 return None
             _empty(folder, keep=MARK_NAME)  # what a start killed mid-install left behind
@@ -108,7 +110,7 @@ def is_marked(folder: Path) -> bool:
 
 
 def _empty(folder: Path, keep: str = "") -> None:
-    for entry in os.scandir(folder):
+    for entry in os.scandir(folder):  # pragma: no mutate (see claim: None is the cwd)
         if entry.name == keep and entry.is_file(follow_symlinks=False):
             continue
         if entry.is_dir(follow_symlinks=False):
