@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -53,6 +54,24 @@ def error_index():
     """A local index that answers every request with 500."""
     with IndexServer("error500", lifetime=60) as server:
         yield server
+
+
+@pytest.fixture
+def counting_index(layout, tmp_path):
+    """The test wheels as a PEP 503 index over HTTP; `.requests` counts what it was asked."""
+    folder = tmp_path / "index"
+    packages.write_simple_index(layout.wheels, folder)
+    # no-cache: uv asks again on each start, as it does once PyPI's 10-minute pages expire
+    with IndexServer("serve", root=folder, lifetime=120, cache_control="no-cache") as server:
+        yield server
+
+
+def new_container(layout, env) -> None:
+    """The image's own venv again (hassette only), as a new container on the same cache has."""
+    from tests.conftest import make_app_venv
+
+    shutil.rmtree(layout.venv)
+    make_app_venv(layout.venv, layout.wheels, env)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:

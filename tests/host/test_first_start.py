@@ -5,25 +5,19 @@ the cache lacks."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from hassette_tasks import offline
-from tests.conftest import make_app_venv
-from tests.host.conftest import assert_failed, assert_ok, from_index, locked_project
-from tests.support import packages
-from tests.support.index_server import IndexServer, free_port
+from tests.host.conftest import (
+    assert_failed,
+    assert_ok,
+    from_index,
+    locked_project,
+    new_container,
+)
+from tests.support.index_server import free_port
 
 MISS_LINE = "not all in the local cache"
-
-
-@pytest.fixture
-def counting_index(layout, tmp_path):
-    folder = tmp_path / "index"
-    packages.write_simple_index(layout.wheels, folder)
-    with IndexServer("serve", root=folder, lifetime=120, cache_control="no-cache") as server:
-        yield server
 
 
 def test_a_first_start_on_an_empty_cache_goes_to_the_index_at_once(
@@ -41,8 +35,7 @@ def test_a_first_start_on_an_empty_cache_goes_to_the_index_at_once(
     assert "from the local cache" not in first.stdout
     assert any(layout.uv_cache.iterdir())  # the index's files are cached now
     # a new container on the cache that start filled: from the cache, no index request
-    shutil.rmtree(layout.venv)
-    make_app_venv(layout.venv, layout.wheels, fixture_uv_env)
+    new_container(layout, fixture_uv_env)
     asked = counting_index.requests
 
     again = layout.run("boot", env=index)

@@ -8,7 +8,6 @@ then either the counting server (to prove no request was made) or a refused port
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -16,35 +15,19 @@ import pytest
 from hassette_tasks import offline, uv, uv_failures
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure
-from tests.conftest import make_app_venv
 from tests.host.conftest import (
     ON,
     assert_failed,
     assert_ok,
     from_index,
     locked_project,
+    new_container,
     write_requirements,
 )
 from tests.support import packages
-from tests.support.index_server import IndexServer, free_port
+from tests.support.index_server import free_port
 
 FORCE = {"HASSETTE__FORCE_INSTALL": "1"}
-
-
-@pytest.fixture
-def counting_index(layout, tmp_path):
-    """The test wheels as a PEP 503 index over HTTP; `.requests` counts what it was asked."""
-    folder = tmp_path / "index"
-    packages.write_simple_index(layout.wheels, folder)
-    # no-cache: uv asks again on each start, as it does once PyPI's 10-minute pages expire
-    with IndexServer("serve", root=folder, lifetime=120, cache_control="no-cache") as server:
-        yield server
-
-
-def new_container(layout, env) -> None:
-    """The image's own venv again (hassette only), as a new container on the same cache has."""
-    shutil.rmtree(layout.venv)
-    make_app_venv(layout.venv, layout.wheels, env)
 
 
 def refused() -> dict[str, str | None]:
