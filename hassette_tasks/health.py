@@ -26,12 +26,14 @@ from typing import Any
 
 from hassette_tasks import dotenv, hassette_config
 from hassette_tasks.console import Console
+from hassette_tasks.settings import DEFAULTS
 
 LIVE_PATH = "/api/health/live"
 DEFAULT_HOST = "0.0.0.0"
 DEFAULT_PORT = 8126
 HOST_NAME = "hassette__web_api__host"
 PORT_NAME = "hassette__web_api__port"
+CONFIG_DIR = "HASSETTE__CONFIG_DIR"
 SWITCH = "HASSETTE_TASKS_HEALTH"  # `0`: never answer (the host tests; a port kept for others)
 
 
@@ -219,7 +221,7 @@ def halted(title: str, todo: str, console: Console) -> None:
     if _server is not None:
         _server.send(_state)
     if not serving():
-        config_dir = os.environ.get("HASSETTE__CONFIG_DIR") or "/config"
+        config_dir = os.environ.get(CONFIG_DIR) or DEFAULTS[CONFIG_DIR]  # as settings reads it
         from_settings(Path(config_dir), console, until="the container stops")
 
 
