@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hassette_tasks.environment import site_packages
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.installed import hassette_distribution
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 
 def constraint_lines(requirements: list[str], version: str) -> list[str]:
@@ -17,7 +22,7 @@ def constraint_lines(requirements: list[str], version: str) -> list[str]:
     seen = set()
     for text in requirements:
         requirement = Requirement(text)
-        if requirement.marker is not None and "extra" in str(requirement.marker):
+        if extra_only(requirement):
             continue  # needed only when an extra is asked for
         requirement.extras = set()
         line = str(requirement)
@@ -26,6 +31,17 @@ def constraint_lines(requirements: list[str], version: str) -> list[str]:
             lines.append(line)
     lines.append(f"hassette=={version}")
     return lines
+
+
+def extra_only(requirement: Requirement) -> bool:
+    """REQUIREMENT's marker names the `extra` variable and, with no extra asked for, does
+    not hold here (the image's Python, where the constraints apply): `extra == "dev"`, but
+    neither `extra == "dev" or python_version >= "3"` nor a value such as "extravagant"."""
+    marker = requirement.marker
+    if marker is None:
+        return False
+    unquoted = re.sub(r"\"[^\"]*\"|'[^']*'", '""', str(marker))
+    return bool(re.search(r"\bextra\b", unquoted)) and not marker.evaluate({"extra": ""})
 
 
 def generate(venv: Path) -> str:

@@ -80,3 +80,25 @@ def test_generate_without_hassette_is_an_image_error(fake_venv, tmp_path):
             generate(venv)
         assert caught.value.failure is Failure.IMAGE
         assert str(venv) in caught.value.what
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # applies without any extra on every Python this project runs on
+        'pkg-or>=1; extra == "dev" or python_version >= "3"',
+        # "extra" only inside a value, not the marker variable
+        'pkg-value>=1; platform_machine != "extravagant"',
+        "pkg-quoted>=1; platform_release != 'an extra'",
+    ],
+)
+def test_a_marker_that_holds_without_an_extra_is_kept(text):
+    lines = constraint_lines([text], "0.60.0")
+
+    assert lines[:-1] == [text.replace("'", '"')], lines
+
+
+def test_an_extra_with_other_markers_that_needs_the_extra_is_left_out():
+    lines = constraint_lines(['pkg>=1; extra == "dev" and python_version >= "3"'], "0.60.0")
+
+    assert lines == ["hassette==0.60.0"]
