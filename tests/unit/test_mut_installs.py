@@ -71,4 +71,7 @@ def test_an_unreadable_requirements_file_is_an_install_failure_naming_it(tmp_pat
 
 
 def test_readable_files_are_no_failure(tmp_path):
-    report_unreadable(Discovery(files=[tmp_path / "requirements.txt"]))
+    try:
+        report_unreadable(Discovery(files=[tmp_path / "requirements.txt"]))
+    except StartupError as error:
+        pytest.fail(f"a readable file failed the start: {error.failure.name} {error.what}")
