@@ -17,18 +17,8 @@ import pytest
 from hassette_tasks import offline
 from tests.conftest import make_app_venv
 from tests.host.conftest import ON, assert_failed, assert_ok, from_index, write_requirements
-from tests.support import packages
-from tests.support.index_server import IndexServer
 
 DEFAULT_RETRIES = {"UV_HTTP_RETRIES": None}  # unset, as in the image (uv's default: 3)
-
-
-@pytest.fixture
-def index(layout, tmp_path):
-    folder = tmp_path / "index"
-    packages.write_simple_index(layout.wheels, folder)
-    with IndexServer("serve", root=folder, lifetime=120, cache_control="no-cache") as server:
-        yield server
 
 
 @pytest.fixture
@@ -57,14 +47,14 @@ def uv_retries(layout):
 
 
 def test_a_refused_index_goes_to_the_cache_without_uv_retries(
-    layout, installed, index, uv_retries, fixture_uv_env
+    layout, installed, counting_index, uv_retries, fixture_uv_env
 ):
     write_requirements(layout.apps_dir, "applibc==1.0", "appliba>=1")
-    env = ON | from_index(f"{index.url}/simple") | DEFAULT_RETRIES
+    env = ON | from_index(f"{counting_index.url}/simple") | DEFAULT_RETRIES
     assert_ok(layout.run("boot", env=env))
     shutil.rmtree(layout.venv)  # a new container on the same cache
     make_app_venv(layout.venv, layout.wheels, fixture_uv_env)
-    index.stop()
+    counting_index.stop()
     uv_retries()
 
     result = layout.run("boot", env=env)
@@ -78,11 +68,15 @@ def test_a_refused_index_goes_to_the_cache_without_uv_retries(
     assert result.seconds < 7, result.seconds
 
 
-def test_a_refused_index_and_a_cache_miss_ask_again_with_retries(layout, index, uv_retries):
+def test_a_refused_index_and_a_cache_miss_ask_again_with_retries(
+    layout, counting_index, uv_retries
+):
     write_requirements(layout.apps_dir, "applibc==1.0")
-    index.stop()
+    counting_index.stop()
 
-    result = layout.run("boot", env=ON | from_index(f"{index.url}/simple") | DEFAULT_RETRIES)
+    result = layout.run(
+        "boot", env=ON | from_index(f"{counting_index.url}/simple") | DEFAULT_RETRIES
+    )
 
     assert_failed(result, "PACKAGE INDEX UNREACHABLE", 5)
     assert offline.RETRY_LINE in result.stdout, result.stdout
@@ -102,11 +96,11 @@ def test_an_index_answering_500_is_asked_again_with_retries(layout, error_index,
     assert uv_retries() == [("0", "online"), ("unset", "online")]  # not a network failure
 
 
-def test_retries_the_user_set_are_kept(layout, index, uv_retries):
+def test_retries_the_user_set_are_kept(layout, counting_index, uv_retries):
     write_requirements(layout.apps_dir, "applibc==1.0")
-    index.stop()
+    counting_index.stop()
 
-    result = layout.run("boot", env=ON | from_index(f"{index.url}/simple"))  # the tests' 0
+    result = layout.run("boot", env=ON | from_index(f"{counting_index.url}/simple"))  # the tests' 0
 
     assert_failed(result, "PACKAGE INDEX UNREACHABLE", 5)
     assert offline.RETRY_LINE not in result.stdout
