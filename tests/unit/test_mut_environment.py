@@ -24,6 +24,7 @@ from hassette_tasks.environment import (
     site_packages,
 )
 from hassette_tasks.errors import StartupError
+from tests.support.capability import mount_refused
 from tests.unit.conftest import make_venv, write
 
 
@@ -220,6 +221,8 @@ def _mounted_read_only(folder: Path):
 
 def test_a_venv_on_a_read_only_file_system_says_so(fake_venv):
     # docker run --read-only: this user could write the folder, the file system cannot
+    if refused := mount_refused():
+        pytest.skip(f"a read-only tmpfs: {refused}")
     venv = fake_venv()
     app = inspect(venv)
 

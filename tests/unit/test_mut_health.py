@@ -14,6 +14,7 @@ import pytest
 
 from hassette_tasks import health
 from hassette_tasks.console import Console
+from tests.support.capability import ipv6_refused
 from tests.unit.test_health import free_port, get
 
 PORT = "HASSETTE__WEB_API__PORT"
@@ -107,6 +108,8 @@ def test_a_taken_port_warns_with_the_address_and_the_reason(fresh, tmp_path):
 
 
 def test_it_answers_on_an_ipv6_address(fresh, tmp_path):
+    if refused := ipv6_refused():
+        pytest.skip(refused)
     port = free_port()
     log_of(health.serve, {HOST: "::1", PORT: str(port)}, tmp_path, defaults=None)
     assert health.serving()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -242,7 +243,8 @@ def test_uvs_output_is_not_a_terminal_and_bad_bytes_do_not_stop_it(tmp_path, mon
 
 
 def test_uv_runs_in_a_process_group_of_its_own(tmp_path, monkeypatch):
-    stand_in(tmp_path, monkeypatch, "ps -o pgid= -p $$\n")
+    group_of_uv = f"exec '{sys.executable}' -c 'import os; print(os.getpgid(0))'\n"
+    stand_in(tmp_path, monkeypatch, group_of_uv)
 
     group = int(uv.run(["x"], console()[0]).strip())
 
@@ -366,7 +368,8 @@ def test_os_threads_is_the_kernels_count():
 
 def test_start_detached_returns_at_once_and_the_command_runs(tmp_path):
     done = tmp_path / "out put"
-    script = f"sleep 0.5; ps -o sid= -p $$ > '{done}.tmp'; echo \"$MARK\" >> '{done}.tmp'; "
+    sid = f"'{sys.executable}' -c 'import os; print(os.getsid(0))'"
+    script = f"sleep 0.5; {sid} > '{done}.tmp'; echo \"$MARK\" >> '{done}.tmp'; "
     script += f"mv '{done}.tmp' '{done}'"
     started = time.monotonic()
 
