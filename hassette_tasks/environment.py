@@ -41,9 +41,10 @@ def site_packages(venv: Path) -> Path | None:
 
 
 def python_version(venv: Path) -> str:
-    """The venv's Python version from pyvenv.cfg (no interpreter started)."""
+    """The venv's Python version from pyvenv.cfg (no interpreter started). A venv mounted
+    over HASSETTE__VENV may hold any bytes there: an undecodable line is not a version."""
     try:
-        for line in (venv / "pyvenv.cfg").read_text().splitlines():
+        for line in (venv / "pyvenv.cfg").read_text(errors="replace").splitlines():
             key, _, value = line.partition("=")
             if key.strip() in ("version_info", "version"):
                 return value.strip()

@@ -63,6 +63,20 @@ def test_python_version_unknown_without_pyvenv_cfg(fake_venv):
     assert inspect(venv).python_version == "unknown"
 
 
+@pytest.mark.parametrize(
+    ("content", "version"),
+    [
+        (b"home = /usr\xff\xfe\nversion_info = 3.12.7\n", "3.12.7"),
+        (b"\x80\x81\x82", "unknown"),
+        (b"", "unknown"),
+    ],
+)
+def test_python_version_from_a_pyvenv_cfg_that_is_not_utf8(fake_venv, content, version):
+    venv = fake_venv()
+    (venv / "pyvenv.cfg").write_bytes(content)
+    assert inspect(venv).python_version == version
+
+
 def test_single_module_hassette_counts(fake_venv):
     venv = fake_venv(package=False)
     (venv / "lib" / "python3.12" / "site-packages" / "hassette.py").write_text("")
