@@ -144,7 +144,8 @@ def run(
     ALONGSIDE is called while uv runs (work of ours that needs no answer from uv); when it
     raises, uv is stopped and its error goes on. With CAPTURE, standard output is returned
     apart (never echoed, never mixed with warnings) and only standard error is echoed and
-    kept for a failure banner. uv runs in its own process group so that a timeout or our
+    kept for a failure banner. A log that cannot be written (a closed pipe) does not cut
+    uv short: its error is raised once uv has ended. uv runs in its own process group so that a timeout or our
     own SIGTERM stops the build backends it started too. Raises UvFailed on a non-zero exit
     or a timeout.
 
@@ -156,18 +157,11 @@ def run(
     """
     import sh  # imported here: a warm restart that runs no uv never pays for it
 
-    lines: list[str] = []
-    captured: list[str] = []
-
-    def take(line: str) -> None:
-        lines.append(line)
-        if echo:
-            console.output(line)
-
+    output = _Output(console, echo)
     streams = (
-        {"_out": _Lines(captured.append), "_err": _Lines(take)}
+        {"_out": _Lines(output.captured.append), "_err": _Lines(output.take)}
         if capture
-        else {"_out": _Lines(take), "_err_to_out": True}
+        else {"_out": _Lines(output.take), "_err_to_out": True}
     )
     _require_folder(cwd)
     before = set(threading.enumerate())
@@ -179,8 +173,8 @@ def run(
         process.wait()
     except sh.ErrorReturnCode as error:  # SignalException too: killed by the watchdog or others
         if watchdog.fired:
-            raise UvFailed("".join(lines), None, timeout) from None
-        raise UvFailed("".join(lines), error.exit_code) from None
+            raise UvFailed("".join(output.lines), None, timeout) from None
+        raise UvFailed("".join(output.lines), error.exit_code) from None
     except BaseException:
         _kill_group(process.pid)  # SIGTERM to us while uv runs: uv and its children go too
         with contextlib.suppress(Exception):
@@ -189,7 +183,9 @@ def run(
     finally:
         watchdog.stop()
         _join_threads_started_since(before)
-    return "".join(captured if capture else lines)
+    if output.unwritable:
+        raise output.unwritable[0]
+    return "".join(output.captured if capture else output.lines)
 
 
 def _require_folder(cwd: Path | None) -> None:
@@ -222,6 +218,27 @@ def _start(
         _decode_errors="replace",
         **streams,
     )
+
+
+class _Output:
+    """What uv prints: its lines kept (for a banner) and echoed, standard output captured
+    apart. `take` runs in sh's reader thread, where an exception would be lost: the log's
+    own failure is kept for the caller's thread instead."""
+
+    def __init__(self, console: Console, echo: bool):
+        self.lines: list[str] = []
+        self.captured: list[str] = []
+        self.unwritable: list[Exception] = []
+        self._console = console
+        self._echo = echo
+
+    def take(self, line: str) -> None:
+        self.lines.append(line)
+        if self._echo and not self.unwritable:
+            try:
+                self._console.output(line)
+            except Exception as error:
+                self.unwritable.append(error)
 
 
 class _Lines:

@@ -111,3 +111,19 @@ def test_timeout_stops_uv_and_its_children(tmp_path, monkeypatch):
         time.sleep(0.01)  # SIGKILL is delivered asynchronously
     assert not alive(child), "uv's child outlived the timeout"
     assert threading.active_count() == before, threading.enumerate()
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_log_that_cannot_be_written_is_raised_here_after_uv_ends(tmp_path, monkeypatch, capfd):
+    done = tmp_path / "done"
+    stand_in(tmp_path, monkeypatch, f"echo one\necho two\ntouch '{done}'\n")
+
+    with pytest.raises(BrokenPipeError):
+        uv.run(["x"], Console(env={}, stream=_ClosedPipe()))
+
+    assert done.exists()  # uv ran to its end
+    assert "Traceback" not in capfd.readouterr().err  # nothing died in sh's reader thread
