@@ -319,6 +319,7 @@ def mutate(session: nox.Session) -> None:
     # a private TMPDIR: a mutant that drops a folder argument falls back to the temporary
     # folder, where it could remove a real start's work folders
     with tempfile.TemporaryDirectory(prefix="hassette-tasks-mutate-") as scratch:
+        os.chmod(scratch, 0o711)  # tests that check a venv as another uid must reach it
         session.run(
             "mutmut",
             "run",

@@ -10,6 +10,7 @@ HASSETTE_TASKS_MUTATE_HOST chooses the host tests: 1 all, or file names
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +23,22 @@ SITE = Path(__file__).parent / "mutmut_site"
 def pytest_configure(config: pytest.Config) -> None:
     path = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join([str(SITE), *([path] if path else [])])
+    if _collecting():
+        os.register_at_fork(after_in_child=_record_in_forked_child)
+
+
+def _record_in_forked_child() -> None:
+    """A unit test's os.fork child (a check run as another uid, in a mount namespace) ends
+    in os._exit, and what it reached would die with it: it writes its hits to the test's
+    file as the host tests' children do."""
+    path = os.environ.get("MUTMUT_HITS_FILE")
+    if not path:
+        return
+    name, file = "hassette_tasks_mutmut_site", SITE / "sitecustomize.py"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec and spec.loader:
+        site = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(site)  # it records at once: MUTMUT_HITS_FILE is set
 
 
 def _left_out(nodeid: str, chosen: str) -> bool:

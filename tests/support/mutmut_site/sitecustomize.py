@@ -14,12 +14,14 @@ def _record_hits(path: str) -> None:
     except ImportError:  # a Python without mutmut (the stand-in hassette's venv)
         return
     seen: set[str] = set()
+    # opened now: a forked test child may drop to another uid before it reaches anything
+    hits = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the process's life
 
     def record(name: str, caller: str | None = None) -> None:
         if name not in seen:  # written at once: boot ends in exec, which runs no atexit
             seen.add(name)
-            with open(path, "a", encoding="utf-8") as hits:
-                hits.write(name + "\n")
+            hits.write(name + "\n")
+            hits.flush()
 
     trampoline.record_trampoline_hit = record  # type: ignore[assignment]
 
