@@ -145,9 +145,9 @@ def run(
     raises, uv is stopped and its error goes on. With CAPTURE, standard output is returned
     apart (never echoed, never mixed with warnings) and only standard error is echoed and
     kept for a failure banner. A log that cannot be written (a closed pipe) does not cut
-    uv short: its error is raised once uv has ended. uv runs in its own process group so that a timeout or our
-    own SIGTERM stops the build backends it started too. Raises UvFailed on a non-zero exit
-    or a timeout.
+    uv short: its error is raised once uv has ended. uv runs in its own process group so
+    that a timeout or our own SIGTERM stops the build backends it started too. Raises
+    UvFailed on a non-zero exit or a timeout.
 
     Output reaches us through `write` objects and uv is waited for without a timeout
     (sh's callbacks, `_timeout` and `.wait(timeout)` poll on 0.1 s timers, its `_iter`

@@ -278,7 +278,8 @@ def test_work_alongside_runs_while_uv_runs(tmp_path, monkeypatch):
 def test_a_failing_alongside_stops_uv_and_goes_on(tmp_path, monkeypatch):
     pid_file = tmp_path / "uv.pid"
     # written whole, then renamed: the file is never seen empty
-    stand_in(tmp_path, monkeypatch, f"echo $$ > '{pid_file}.tmp'\nmv '{pid_file}.tmp' '{pid_file}'\nsleep 300\n")
+    script = f"echo $$ > '{pid_file}.tmp'\nmv '{pid_file}.tmp' '{pid_file}'\nsleep 300\n"
+    stand_in(tmp_path, monkeypatch, script)
     before = threading.active_count()
 
     def alongside() -> None:
