@@ -6,6 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from hassette_tasks import hassette_settings as hs
+from hassette_tasks import health
+
+SETTINGS_LIST = Path(__file__).parents[1] / "support" / "data" / "hassette-0.60.0-settings.json"
+
 
 def write(path: Path, text: str = "") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,3 +89,21 @@ def uv_on_path(tmp_path, monkeypatch):
     uv.chmod(0o755)
     monkeypatch.setenv("PATH", str(tools))
     return uv
+
+
+@pytest.fixture
+def names() -> hs.KnownNames:
+    """hassette 0.60.0's setting names, from the list the image build writes."""
+    known, why = hs.load_names(SETTINGS_LIST)
+    assert known is not None, why
+    return known
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    """health's one server and state, reset for each test and closed after it."""
+    monkeypatch.setattr(health, "_state", health.State())
+    monkeypatch.setattr(health, "_server", None)
+    monkeypatch.setattr(health, "_tried", False)
+    yield
+    health.close()

@@ -17,15 +17,7 @@ from hassette_tasks import hassette_settings as hs
 from hassette_tasks import settings as settings_module
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure, StartupError
-
-LIST = Path(__file__).parents[1] / "support" / "data" / "hassette-0.60.0-settings.json"
-
-
-@pytest.fixture
-def names() -> hs.KnownNames:
-    known, why = hs.load_names(LIST)
-    assert known is not None, why
-    return known
+from tests.unit.conftest import SETTINGS_LIST as LIST
 
 
 def run_check(tmp_path: Path, env: dict[str, str], dotenv_text: str | bytes | None = None):

@@ -28,16 +28,6 @@ def get(port: int, path: str = health.LIVE_PATH) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-@pytest.fixture
-def fresh(monkeypatch):
-    """The module's one server and state, reset for each test and closed after it."""
-    monkeypatch.setattr(health, "_state", health.State())
-    monkeypatch.setattr(health, "_server", None)
-    monkeypatch.setattr(health, "_tried", False)
-    yield
-    health.close()
-
-
 def serve(tmp_path, env: dict[str, str]) -> str:
     out = io.StringIO()
     health.serve(env, tmp_path, Console(env={}, stream=out), None)

@@ -16,16 +16,8 @@ from hassette_tasks import settings as settings_module
 from hassette_tasks.console import Console
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.hassette_config import Unknown
+from tests.unit.conftest import SETTINGS_LIST as LIST
 from tests.unit.conftest import write
-
-LIST = Path(__file__).parents[1] / "support" / "data" / "hassette-0.60.0-settings.json"
-
-
-@pytest.fixture
-def names() -> hs.KnownNames:
-    known, why = hs.load_names(LIST)
-    assert known is not None, why
-    return known
 
 
 def _fake_python(tmp_path: Path, body: str) -> Path:

@@ -21,16 +21,6 @@ PORT = "HASSETTE__WEB_API__PORT"
 HOST = "HASSETTE__WEB_API__HOST"
 
 
-@pytest.fixture
-def fresh(monkeypatch):
-    """The module's one server and state, reset for each test and closed after it."""
-    monkeypatch.setattr(health, "_state", health.State())
-    monkeypatch.setattr(health, "_server", None)
-    monkeypatch.setattr(health, "_tried", False)
-    yield
-    health.close()
-
-
 def log_of(call, *args, **kwargs) -> str:
     out = io.StringIO()
     call(*args, console=Console(env={}, stream=out), **kwargs)
