@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hassette_tasks import hassette_settings as hs
-from hassette_tasks import health
+from hassette_tasks import health, settings
 
 SETTINGS_LIST = Path(__file__).parents[1] / "support" / "data" / "hassette-0.60.0-settings.json"
 
@@ -107,3 +107,15 @@ def fresh(monkeypatch):
     monkeypatch.setattr(health, "_tried", False)
     yield
     health.close()
+
+
+def load_settings(tmp_path: Path, venv: Path, **env: str) -> settings.Settings:
+    """Settings for a start whose folders are in TMP_PATH (the project in apps/), the app
+    venv VENV; ENV over them."""
+    base = {
+        "HASSETTE__VENV": str(venv),
+        "HASSETTE__PROJECT_DIR": str(tmp_path / "apps"),
+        "HASSETTE__CONFIG_DIR": str(tmp_path / "config"),
+        "HASSETTE__CONSTRAINTS": str(tmp_path / "constraints.txt"),
+    }
+    return settings.load({**base, **env})

@@ -5,20 +5,10 @@ tested through tests/host)."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from hassette_tasks import boot, settings, startlock
 from hassette_tasks.console import Console
-
-
-def load(tmp_path: Path, venv: Path, **env: str) -> settings.Settings:
-    base = {
-        "HASSETTE__VENV": str(venv),
-        "HASSETTE__PROJECT_DIR": str(tmp_path / "apps"),
-        "HASSETTE__CONFIG_DIR": str(tmp_path / "config"),
-        "HASSETTE__CONSTRAINTS": str(tmp_path / "constraints.txt"),
-    }
-    return settings.load({**base, **env})
+from tests.unit.conftest import load_settings as load
 
 
 def dry_run(cfg: settings.Settings) -> list[str]:

@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import io
 
-from hassette_tasks import boot, settings, state
+from hassette_tasks import boot, state
 from hassette_tasks.console import Console
 from hassette_tasks.plan import GuardedInstalls, inspect, make_plan
 from hassette_tasks.steps import HandOff, Prune
-
-
-def load(tmp_path, venv, **env):
-    base = {
-        "HASSETTE__VENV": str(venv),
-        "HASSETTE__PROJECT_DIR": str(tmp_path / "apps"),
-        "HASSETTE__CONFIG_DIR": str(tmp_path / "config"),
-        "HASSETTE__CONSTRAINTS": str(tmp_path / "constraints.txt"),
-    }
-    return settings.load({**base, **env})
+from tests.unit.conftest import load_settings as load
 
 
 def test_the_plan_is_a_list_of_steps_that_describe_themselves(tmp_path, fake_venv):
