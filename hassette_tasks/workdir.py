@@ -110,7 +110,9 @@ def is_marked(folder: Path) -> bool:
 
 
 def _empty(folder: Path, keep: str = "") -> None:
-    for entry in os.scandir(folder):  # pragma: no mutate (see claim: None is the cwd)
+    # os.fspath refuses None, which scandir would take as the working folder: a caller's
+    # mutant `_empty(None)` (nox -s mutate) then fails instead of emptying mutmut's copy
+    for entry in os.scandir(os.fspath(folder)):  # pragma: no mutate (see claim)
         if entry.name == keep and entry.is_file(follow_symlinks=False):
             continue
         if entry.is_dir(follow_symlinks=False):
