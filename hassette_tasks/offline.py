@@ -108,7 +108,7 @@ def classify_offline(output: str, exit_code: int | None) -> CacheMiss:
 def _project_of_file(filename: str) -> str:
     """A wheel's or sdist's project name from its file name (`pa-1.0-py3-none-any.whl`)."""
     stem = re.sub(r"\.(whl|tar\.gz|zip)$", "", filename)
-    return stem.split("-", 1)[0].replace("_", "-").lower() if stem != filename else filename
+    return stem.partition("-")[0].replace("_", "-").lower() if stem != filename else filename
 
 
 def is_network_error(error: StartupError) -> bool:
