@@ -25,6 +25,9 @@ from pathlib import Path
 
 # inside each work folder boot made; nothing else in TMPDIR is ever removed by a repair
 MARK_NAME = ".hassette-tasks-workdir"
+# a folder removed or replaced under a claim this many times in a row is contested: a new
+# random folder serves instead
+CLAIM_ATTEMPTS = 3
 
 
 @contextlib.contextmanager
@@ -50,7 +53,7 @@ def private_workdir(prefix: str) -> Iterator[Path]:
 
 def claim(folder: Path) -> tuple[Path, int] | None:
     """FOLDER, emptied and locked (the descriptor holds the lock), or None if not ours."""
-    for _ in range(3):
+    for _ in range(CLAIM_ATTEMPTS):
         try:
             os.mkdir(folder, 0o700)
         except FileExistsError:
