@@ -126,8 +126,10 @@ def _empty(folder: Path) -> None:
 def _remove_tree(path: str) -> None:
     # the copy of a read-only project has read-only folders: open each one that refuses
     def writable_and_again(function: Callable[..., object], failed: str, _error: object) -> None:
-        if function is os.open:  # a folder that cannot be opened (rmtree's open takes flags,
-            os.chmod(failed, stat.S_IRWXU)  # so it is not called again here): opened up, then removed
+        # a folder that cannot be opened (rmtree's open takes flags, so it is not called
+        # again here): opened up, then removed
+        if function is os.open:
+            os.chmod(failed, stat.S_IRWXU)
             _remove_tree(failed)
             return
         os.chmod(os.path.dirname(failed), stat.S_IRWXU)
