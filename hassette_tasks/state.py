@@ -107,7 +107,9 @@ def project_fingerprint(
     """The lock and pyproject by content, every other project file by size and time; the
     requirements files (and what they include), which their own fingerprint reads whole,
     are left out here (in the default layout they live in the project folder)."""
-    print_ = Fingerprint(common.hexdigest(), _PROJECT, str(project_dir))
+    # no mutate: the kind and the folder only tell apart fingerprints that are never
+    # compared (each step has its own entry) and paths add_file's parts hold already
+    print_ = Fingerprint(common.hexdigest(), _PROJECT, str(project_dir))  # pragma: no mutate
     print_.add_file(project_dir / LOCK).add_file(project_dir / PYPROJECT)
     print_.add_file(project_dir / PYLOCK)
     requirements = list(requirements)
@@ -137,7 +139,10 @@ def _add_local(print_: Fingerprint, path: Path) -> None:
 def requirements_fingerprint(common: Fingerprint, roots: list[Path], files: list[Path]) -> str:
     """Each requirements file by content, and everything it reaches: the files it includes
     (-r/-c, recursively) by content, the local files and folders it installs by state."""
-    print_ = Fingerprint(common.hexdigest(), _REQUIREMENTS, [str(root) for root in roots])
+    # no mutate: as in project_fingerprint; the roots decide nothing but which files, and
+    # the files are read whole below
+    folders = [str(root) for root in roots]  # pragma: no mutate
+    print_ = Fingerprint(common.hexdigest(), _REQUIREMENTS, folders)  # pragma: no mutate
     for path in files:
         print_.add_file(path)
     reached = reqfiles.reached(files)
