@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import locale
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -23,9 +22,7 @@ from tests.unit.test_paths_and_options import refuse_below
 CACHE_KEYS = f'cache-keys = [{{ env = "{BUILD_KEY_VARIABLE}" }}]'
 
 
-def test_an_unreadable_folder_listed_after_a_file_and_a_link_is_still_found(
-    tmp_path, monkeypatch
-):
+def test_an_unreadable_folder_listed_after_a_file_and_a_link_is_still_found(tmp_path, monkeypatch):
     # the order is copytree's (the folder's own); a file or a link before the folder is
     # passed over, not the end of the search
     write(tmp_path / "a.txt", "x")
@@ -36,9 +33,7 @@ def test_an_unreadable_folder_listed_after_a_file_and_a_link_is_still_found(
     assert _unreadable_folders(str(tmp_path), ["a.txt", "b-link", "secret"]) == ["secret"]
 
 
-def test_a_copy_error_that_is_not_a_list_of_files_is_still_an_install_banner(
-    tmp_path, monkeypatch
-):
+def test_a_copy_error_that_is_not_a_list_of_files_is_still_an_install_banner(tmp_path, monkeypatch):
     project = write(tmp_path / "p" / "pyproject.toml", '[project]\nname = "p"\n').parent
 
     def failing(*_args: object, **_kwargs: object) -> None:

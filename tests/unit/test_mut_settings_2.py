@@ -14,7 +14,5 @@ def test_an_unknown_on_failure_value_is_named_with_the_choices():
         load({"HASSETTE__ON_FAILURE": " Sometimes "})
 
     assert caught.value.failure is Failure.CONFIG
-    assert caught.value.what == (
-        "HASSETTE__ON_FAILURE: 'sometimes' is not one of exit, halt"
-    )
+    assert caught.value.what == ("HASSETTE__ON_FAILURE: 'sometimes' is not one of exit, halt")
     assert caught.value.todo == "Fix HASSETTE__ON_FAILURE and restart."
