@@ -66,3 +66,14 @@ def test_an_empty_cache_and_a_silent_index_keep_the_time_limit(first_start):
     assert first_start.calls() == ["0 online", "unset 1"]
     # the index attempt was stopped at the limit, and the cache answered
     assert lines(first_start.said) == [offline.FROM_CACHE_LINE]
+
+
+def test_a_missing_file_without_a_hash_fragment_is_named_by_its_project():
+    # a flat index or find-links page gives plain URLs: no `#sha256=` after the name
+    output = (
+        "error: Failed to download `app_libc==1.0`\n  cause: Network connectivity is "
+        "disabled, but the requested data wasn't found in the cache: "
+        "http://127.0.0.1:8000/files/App_Libc-1.0-py3-none-any.whl"
+    )
+
+    assert offline.classify_offline(output, 1).packages == ["app-libc"]
