@@ -319,7 +319,9 @@ def mutate(session: nox.Session) -> None:
     # a private TMPDIR: a mutant that drops a folder argument falls back to the temporary
     # folder, where it could remove a real start's work folders
     with tempfile.TemporaryDirectory(prefix="hassette-tasks-mutate-") as scratch:
-        os.chmod(scratch, 0o711)  # tests that check a venv as another uid must reach it
+        # traversable, not listable: the unit tests that become another user (uid 65534)
+        # make a 0755 folder inside TMPDIR, which that user must reach
+        os.chmod(scratch, 0o711)
         session.run(
             "mutmut",
             "run",

@@ -100,7 +100,7 @@ def classify_offline(output: str, exit_code: int | None) -> CacheMiss:
         return CacheMiss(exit_code)
     names = [match.group(1) for match in _MISSING_NAME.finditer(output)]
     for match in _MISSING_FILE.finditer(output):
-        filename = match.group(1).rsplit("/", 1)[-1].split("#", 1)[0]
+        filename = match.group(1).rpartition("/")[2].partition("#")[0]
         names.append(_project_of_file(filename))
     return CacheMiss(exit_code, sorted(dict.fromkeys(name for name in names if name)))
 
@@ -108,7 +108,7 @@ def classify_offline(output: str, exit_code: int | None) -> CacheMiss:
 def _project_of_file(filename: str) -> str:
     """A wheel's or sdist's project name from its file name (`pa-1.0-py3-none-any.whl`)."""
     stem = re.sub(r"\.(whl|tar\.gz|zip)$", "", filename)
-    return stem.split("-", 1)[0].replace("_", "-").lower() if stem != filename else filename
+    return stem.partition("-")[0].replace("_", "-").lower() if stem != filename else filename
 
 
 def is_network_error(error: StartupError) -> bool:

@@ -171,7 +171,7 @@ def _timeout(env: Mapping[str, str], name: str, override: int | str | None) -> T
 
 
 def _path(env: Mapping[str, str], name: str, override: str | os.PathLike[str] | None) -> Path:
-    raw = str(override) if override is not None else env.get(name, "") or DEFAULTS[name]
+    raw = str(override) if override is not None else env.get(name) or DEFAULTS[name]
     return Path(raw)
 
 

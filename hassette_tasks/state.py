@@ -22,6 +22,13 @@ RECORD_NAME = ".hassette-tasks-record.json"
 RECORD_VERSION = 1
 # a project tree larger than this is fingerprinted by these many files and its size
 MAX_PROJECT_FILES = 50_000
+# The kind of each part of a fingerprint, so that parts of different kinds never read
+# alike; the words themselves mean nothing (any distinct ones would do): data, not logic.
+_FILE, _UNREADABLE, _UV = "file", "unreadable", "uv"
+_PROJECT, _REQUIREMENTS, _INCLUDES = "project", "requirements", "includes"
+_LOCAL_FILE, _LOCAL_FOLDER = "local file", "local folder"
+# between parts: repr() never holds a NUL byte
+_SEPARATOR = b"\0"
 
 
 def record_path(venv: Path) -> Path:
@@ -35,15 +42,15 @@ class Fingerprint:
             self.add(part)
 
     def add(self, part: object) -> Fingerprint:
-        self._hash.update(repr(part).encode() + b"\0")
+        self._hash.update(repr(part).encode() + _SEPARATOR)
         return self
 
     def add_file(self, path: Path) -> Fingerprint:
         try:
             self._hash.update(path.read_bytes())
-            self.add(("file", str(path)))
+            self.add((_FILE, str(path)))
         except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
-            self.add(("unreadable", str(path), getattr(error, "errno", None)))
+            self.add((_UNREADABLE, str(path), getattr(error, "errno", None)))
         return self
 
     def hexdigest(self) -> str:
@@ -57,7 +64,7 @@ def common_inputs(constraints: Path, python_version: str) -> Fingerprint:
     uv = shutil.which("uv")
     if uv:
         info = os.stat(uv)
-        print_.add(("uv", uv, info.st_size, info.st_mtime_ns))
+        print_.add((_UV, uv, info.st_size, info.st_mtime_ns))
     return print_
 
 
@@ -100,7 +107,9 @@ def project_fingerprint(
     """The lock and pyproject by content, every other project file by size and time; the
     requirements files (and what they include), which their own fingerprint reads whole,
     are left out here (in the default layout they live in the project folder)."""
-    print_ = Fingerprint(common.hexdigest(), "project", str(project_dir))
+    # no mutate: the kind and the folder only tell apart fingerprints that are never
+    # compared (each step has its own entry) and paths add_file's parts hold already
+    print_ = Fingerprint(common.hexdigest(), _PROJECT, str(project_dir))  # pragma: no mutate
     print_.add_file(project_dir / LOCK).add_file(project_dir / PYPROJECT)
     print_.add_file(project_dir / PYLOCK)
     requirements = list(requirements)
@@ -117,9 +126,9 @@ def _add_local(print_: Fingerprint, path: Path) -> None:
     file by size and time (as a project's)."""
     # os.path, not Path: on Python < 3.14 Path's tests raise inside an unreadable folder
     if not os.path.isdir(path):
-        print_.add(("local file", str(path))).add_file(path)
+        print_.add((_LOCAL_FILE, str(path))).add_file(path)
         return
-    print_.add(("local folder", str(path)))
+    print_.add((_LOCAL_FOLDER, str(path)))
     for name in _BUILD_FILES:
         if os.path.exists(path / name):
             print_.add_file(path / name)
@@ -130,12 +139,15 @@ def _add_local(print_: Fingerprint, path: Path) -> None:
 def requirements_fingerprint(common: Fingerprint, roots: list[Path], files: list[Path]) -> str:
     """Each requirements file by content, and everything it reaches: the files it includes
     (-r/-c, recursively) by content, the local files and folders it installs by state."""
-    print_ = Fingerprint(common.hexdigest(), "requirements", [str(root) for root in roots])
+    # no mutate: as in project_fingerprint; the roots decide nothing but which files, and
+    # the files are read whole below
+    folders = [str(root) for root in roots]  # pragma: no mutate
+    print_ = Fingerprint(common.hexdigest(), _REQUIREMENTS, folders)  # pragma: no mutate
     for path in files:
         print_.add_file(path)
     reached = reqfiles.reached(files)
     for path in reached.files:
-        print_.add(("includes", str(path))).add_file(path)
+        print_.add((_INCLUDES, str(path))).add_file(path)
     for path in reached.local:
         _add_local(print_, path)
     return print_.hexdigest()

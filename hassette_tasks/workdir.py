@@ -25,6 +25,9 @@ from pathlib import Path
 
 # inside each work folder boot made; nothing else in TMPDIR is ever removed by a repair
 MARK_NAME = ".hassette-tasks-workdir"
+# a folder removed or replaced under a claim this many times in a row is contested: a new
+# random folder serves instead
+CLAIM_ATTEMPTS = 3
 
 
 @contextlib.contextmanager
@@ -50,7 +53,7 @@ def private_workdir(prefix: str) -> Iterator[Path]:
 
 def claim(folder: Path) -> tuple[Path, int] | None:
     """FOLDER, emptied and locked (the descriptor holds the lock), or None if not ours."""
-    for _ in range(3):
+    for _ in range(CLAIM_ATTEMPTS):
         try:
             os.mkdir(folder, 0o700)
         except FileExistsError:
@@ -84,7 +87,8 @@ def claim(folder: Path) -> tuple[Path, int] | None:
             if not is_marked(folder) and any(os.scandir(folder)):  # pragma: no mutate
                 os.close(handle)  # a folder of the same name that boot did not make
                 return None
-            _empty(folder, keep=MARK_NAME)  # what a start killed mid-install left behind
+            # what a start killed mid-install left behind, the marker too: made again at once
+            _empty(folder)
             mark(folder)
         except OSError:
             os.close(handle)
@@ -109,10 +113,10 @@ def is_marked(folder: Path) -> bool:
         return False
 
 
-def _empty(folder: Path, keep: str = "") -> None:
-    for entry in os.scandir(folder):  # pragma: no mutate (see claim: None is the cwd)
-        if entry.name == keep and entry.is_file(follow_symlinks=False):
-            continue
+def _empty(folder: Path) -> None:
+    # os.fspath refuses None, which scandir would take as the working folder: a caller's
+    # mutant `_empty(None)` (nox -s mutate) then fails instead of emptying mutmut's copy
+    for entry in os.scandir(os.fspath(folder)):  # pragma: no mutate (see claim)
         if entry.is_dir(follow_symlinks=False):
             _remove_tree(entry.path)
         else:
@@ -122,14 +126,17 @@ def _empty(folder: Path, keep: str = "") -> None:
 def _remove_tree(path: str) -> None:
     # the copy of a read-only project has read-only folders: open each one that refuses
     def writable_and_again(function: Callable[..., object], failed: str, _error: object) -> None:
-        if function is os.open:  # a folder that cannot be opened (rmtree's open takes flags,
-            os.chmod(failed, 0o700)  # so it is not called again here): opened up, then removed
+        # a folder that cannot be opened (rmtree's open takes flags, so it is not called
+        # again here): opened up, then removed
+        if function is os.open:
+            os.chmod(failed, stat.S_IRWXU)
             _remove_tree(failed)
             return
-        os.chmod(os.path.dirname(failed), 0o700)
+        os.chmod(os.path.dirname(failed), stat.S_IRWXU)
         function(failed)
 
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=writable_and_again)
+    # no mutate: one of the two branches never runs under the mutate session's one Python
+    if sys.version_info >= (3, 12):  # pragma: no mutate
+        shutil.rmtree(path, onexc=writable_and_again)  # pragma: no mutate
     else:
         shutil.rmtree(path, onerror=writable_and_again)

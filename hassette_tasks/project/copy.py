@@ -18,7 +18,7 @@ from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.project import PYPROJECT, SKIPPED_NAMES
 
 
-def _skip(_folder: str, names: list[str]) -> set[str]:
+def _skip(names: list[str]) -> set[str]:
     return {name for name in names if name in SKIPPED_NAMES or name.endswith(".pyc")}
 
 
@@ -64,7 +64,7 @@ def private_copy(
     destination = workdir / "project"
 
     def skip(folder: str, names: list[str]) -> set[str]:
-        skipped = _skip(folder, names)
+        skipped = _skip(names)
         unreadable = _unreadable_folders(folder, [name for name in names if name not in skipped])
         for name in unreadable:
             if warn is not None:
