@@ -6,14 +6,25 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from hassette_tasks import records, settings
 from hassette_tasks.console import Console
 from hassette_tasks.discovery import Discovery
-from hassette_tasks.errors import Failure, StartupError
-from hassette_tasks.installs import describe_discovery, report_unreadable
+from hassette_tasks.environment import AppEnvironment
+from hassette_tasks.errors import ConfigError, Failure, StartupError
+from hassette_tasks.installed import installed
+from hassette_tasks.installs import (
+    check_environment,
+    describe_discovery,
+    install_requirements,
+    report_unreadable,
+)
+from tests.unit.conftest import write
+from tests.unit.test_mut_exact import install, real_app, wheel
 
 
 def described(discovery: Discovery, roots: list[Path]) -> list[str]:
@@ -75,3 +86,172 @@ def test_readable_files_are_no_failure(tmp_path):
         report_unreadable(Discovery(files=[tmp_path / "requirements.txt"]))
     except StartupError as error:
         pytest.fail(f"a readable file failed the start: {error.failure.name} {error.what}")
+
+
+# --- the installs themselves, with real uv: a real venv (test_mut_exact.real_app: hassette
+# and tinydep 1.0), wheels from a local folder (no index), the lines a user reads
+
+
+def _lines(stream: io.StringIO) -> list[str]:
+    """The log lines without their elapsed-time prefix, times in them written as T."""
+    found = [line.split("] ", 1)[1] for line in stream.getvalue().splitlines() if "] " in line]
+    return [re.sub(r"\d+\.\d\ds", "T", line) for line in found]
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch) -> AppEnvironment:
+    made = real_app(tmp_path, monkeypatch)
+    for info in made.site_packages.glob("*.dist-info"):  # uv pip check reads it after installs
+        write(info / "WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+    return made
+
+
+@pytest.fixture
+def wheels(tmp_path, monkeypatch) -> Path:
+    """uv finds wheels only in this folder (no index), with a cache of the test's own."""
+    folder = tmp_path / "wheels"
+    for name, version in [("alpha", "1.0"), ("alpha", "2.0"), ("beta", "1.0"), ("beta", "2.0")]:
+        wheel(folder, name, version)
+    monkeypatch.setenv("UV_FIND_LINKS", str(folder))
+    monkeypatch.setenv("UV_NO_INDEX", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    monkeypatch.delenv("UV_COMPILE_BYTECODE", raising=False)
+    return folder
+
+
+def configured(tmp_path: Path, app: AppEnvironment, constraints: str | None = "", **env):
+    """Settings for APP; CONSTRAINTS: the constraints file's text (None: no such file)."""
+    path = tmp_path / "constraints dir" / "constraints.txt"
+    if constraints is not None:
+        write(path, "hassette==1.0\ntinydep==1.0\n" + constraints)
+    values = {"HASSETTE__VENV": str(app.venv), "HASSETTE__CONSTRAINTS": str(path)}
+    return settings.load(env={**values, **{f"HASSETTE__{k.upper()}": v for k, v in env.items()}})
+
+
+def versions(app: AppEnvironment) -> dict[str, str]:
+    return {name: dist.version for name, dist in installed(app.site_packages).items()}
+
+
+def run_requirements(cfg, app, files) -> list[str]:
+    stream = io.StringIO()
+    install_requirements(cfg, Console(env={}, stream=stream), app, Discovery(files=files))
+    return _lines(stream)
+
+
+def test_each_requirements_file_installs_from_its_own_folder_within_the_constraints(
+    app, wheels, tmp_path
+):
+    first = write(tmp_path / "my apps" / "a" / "requirements.txt", "-r common.txt\n")
+    write(first.parent / "common.txt", "alpha\n")  # found from the file's own folder
+    second = write(tmp_path / "my apps" / "b" / "requirements.txt", "beta\n")
+    cfg = configured(tmp_path, app, "alpha==1.0\n")  # the newest alpha is 2.0
+
+    lines = run_requirements(cfg, app, [first, second])
+
+    assert versions(app) == {"hassette": "1.0", "tinydep": "1.0", "alpha": "1.0", "beta": "2.0"}
+    assert lines == [
+        "requirements install: starting (2 file(s))",
+        f"Installing requirements from {first} (with constraints)...",
+        f"Installing requirements from {second} (with constraints)...",
+        "requirements install: complete (2 file(s), T)",
+    ]
+
+
+def test_a_later_file_replacing_an_earlier_pin_is_a_warning_and_the_later_one_wins(
+    app, wheels, tmp_path
+):
+    first = write(tmp_path / "apps" / "a" / "requirements.txt", "beta==1.0\n")
+    second = write(tmp_path / "apps" / "b" / "requirements.txt", "beta==2.0\n")
+
+    lines = run_requirements(configured(tmp_path, app), app, [first, second])
+
+    assert versions(app)["beta"] == "2.0"
+    assert lines[1] == (
+        f"warning: {second} asks for beta==2.0, which replaces beta==1.0 pinned by {first}: "
+        "requirements files install one by one, in order, and the later one wins"
+    )
+
+
+def test_no_requirements_file_is_complete_at_once_even_without_a_constraints_file(
+    app, wheels, tmp_path
+):
+    cfg = configured(tmp_path, app, constraints=None)
+
+    assert run_requirements(cfg, app, []) == ["requirements install: complete (0 file(s))"]
+
+
+def test_a_missing_constraints_file_stops_the_requirements_before_any_install(
+    app, wheels, tmp_path
+):
+    file = write(tmp_path / "apps" / "requirements.txt", "alpha\n")
+    cfg = configured(tmp_path, app, constraints=None)
+
+    with pytest.raises(ConfigError, match="HASSETTE__CONSTRAINTS"):
+        run_requirements(cfg, app, [file])
+    assert "alpha" not in versions(app)
+
+
+def test_an_unreadable_file_stops_the_requirements_before_any_install(app, wheels, tmp_path):
+    readable = write(tmp_path / "apps" / "a" / "requirements.txt", "alpha\n")
+    closed = tmp_path / "apps" / "b" / "requirements.txt"
+    stream = io.StringIO()
+
+    with pytest.raises(StartupError, match="cannot read"):
+        install_requirements(
+            configured(tmp_path, app),
+            Console(env={}, stream=stream),
+            app,
+            Discovery(files=[readable], unreadable=[closed]),
+        )
+    assert "alpha" not in versions(app)
+    assert _lines(stream) == []
+
+
+def test_a_requirement_uv_cannot_satisfy_is_a_conflict_naming_the_file(app, wheels, tmp_path):
+    file = write(tmp_path / "apps" / "requirements.txt", "alpha==9.9\n")
+
+    with pytest.raises(StartupError) as caught:
+        run_requirements(configured(tmp_path, app), app, [file])
+
+    assert caught.value.failure is Failure.CONFLICT
+    assert caught.value.what.startswith(f"installing {file}")
+
+
+def test_with_bytecode_wanted_uv_leaves_it_to_the_check_which_compiles_what_changed(
+    app, wheels, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("UV_COMPILE_BYTECODE", "1")
+    file = write(tmp_path / "apps" / "requirements.txt", "alpha\n")
+    before = records.snapshot(app.site_packages)
+
+    run_requirements(configured(tmp_path, app), app, [file])
+    compiled_by_uv = list(app.site_packages.rglob("alpha_mod*.pyc"))
+    stream = io.StringIO()
+    check_environment(app, Console(env={}, stream=stream), before)
+
+    assert compiled_by_uv == []
+    assert list(app.site_packages.rglob("alpha_mod*.pyc"))
+    assert _lines(stream) == ["environment check: ok (T, bytecode of 1 file(s))"]
+
+
+def test_a_consistent_environment_passes_the_check_without_bytecode_words(app, wheels):
+    stream = io.StringIO()
+
+    check_environment(app, Console(env={}, stream=stream), records.snapshot(app.site_packages))
+
+    assert _lines(stream) == ["environment check: ok (T)"]
+
+
+def test_a_package_whose_dependency_is_missing_fails_the_check(app, wheels):
+    install(app.site_packages, "needy", "1.0", "absentdep>=1")
+
+    with pytest.raises(StartupError) as caught:
+        check_environment(app, Console(env={}, stream=io.StringIO()))
+
+    error = caught.value
+    assert error.failure is Failure.BROKEN_ENV
+    assert error.what == (
+        "after the install, some installed packages need versions that are not installed."
+    )
+    assert error.todo.startswith("A requirement replaced a package another one depends on.")
+    assert "absentdep" in error.output
