@@ -20,9 +20,12 @@ from hassette_tasks.installed import installed
 from hassette_tasks.installs import (
     check_environment,
     describe_discovery,
+    install_locked,
     install_requirements,
     report_unreadable,
 )
+from hassette_tasks.wanted import Roots
+from tests.support import packages
 from tests.unit.conftest import write
 from tests.unit.test_mut_exact import install, real_app, wheel
 
@@ -255,3 +258,120 @@ def test_a_package_whose_dependency_is_missing_fails_the_check(app, wheels):
     )
     assert error.todo.startswith("A requirement replaced a package another one depends on.")
     assert "absentdep" in error.output
+
+
+# --- the locked project: uv.lock through uv export, pylock.toml converted here
+
+
+FROM_CACHE = "installed from the local cache (no index needed)"
+
+
+def run_locked(cfg, app) -> tuple[Roots, list[str]]:
+    stream = io.StringIO()
+    roots = install_locked(cfg, Console(env={}, stream=stream), app)
+    return roots, _lines(stream)
+
+
+def asked(roots: Roots) -> list[str]:
+    return sorted(str(requirement) for requirement in roots.requirements)
+
+
+def uv_locked(folder: Path, wheels: Path, tmp_path: Path, **project) -> Path:
+    """A user's project (myapps, uv_build) locked offline against WHEELS."""
+    packages.write_project(folder, **project)
+    env = packages.uv_env({"UV_CACHE_DIR": str(tmp_path / "lock-cache")})  # not the installs'
+    packages.lock_project(folder, [wheels], env=env)
+    return folder
+
+
+def test_a_uv_lock_project_installs_its_locked_packages_then_itself(app, wheels, tmp_path):
+    project = uv_locked(tmp_path / "my project", wheels, tmp_path, dependencies=["alpha"])
+    wheel(wheels, "alpha", "3.0")  # newer than the lock's: the lock wins
+    cfg = configured(tmp_path, app, project_dir=str(project))
+
+    roots, lines = run_locked(cfg, app)
+
+    assert versions(app) == {"hassette": "1.0", "tinydep": "1.0", "alpha": "2.0", "myapps": "0.1.0"}
+    assert asked(roots) == ["alpha==2.0", "myapps"]
+    assert lines == [
+        f"project install: starting ({project / 'uv.lock'})",
+        "project install: exporting the locked dependencies",
+        "project install: installing 1 locked package(s) with constraints",
+        # uv export made the cache; the find-links folder answers offline too
+        f"project install: installing the locked dependencies: {FROM_CACHE}",
+        "project install: installing the project myapps (no deps)",
+        f"project install: installing the project: {FROM_CACHE}",
+        "project install: complete (T)",
+    ]
+
+
+def test_the_locked_packages_keep_within_the_constraints(app, wheels, tmp_path):
+    project = uv_locked(tmp_path / "p", wheels, tmp_path, dependencies=["alpha"])
+    cfg = configured(tmp_path, app, "alpha==1.0\n", project_dir=str(project))
+
+    with pytest.raises(StartupError) as caught:
+        run_locked(cfg, app)
+
+    assert caught.value.failure is Failure.CONFLICT
+    assert "alpha" not in versions(app)
+
+
+def test_uv_lock_wins_over_pylock_and_says_so(app, wheels, tmp_path):
+    project = uv_locked(tmp_path / "p", wheels, tmp_path, dependencies=["beta"])
+    packages.write_pylock(project, wheels, ["alpha==1.0"])
+
+    _, lines = run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert lines[:2] == [
+        f"project install: starting ({project / 'uv.lock'})",
+        f"project install: uv.lock wins over pylock.toml (both are in {project})",
+    ]
+    assert versions(app)["beta"] == "2.0" and "alpha" not in versions(app)
+
+
+def test_a_virtual_project_installs_its_dependencies_only(app, wheels, tmp_path):
+    project = uv_locked(
+        tmp_path / "p", wheels, tmp_path, dependencies=["beta"], extra="[tool.uv]\npackage = false\n"
+    )
+
+    roots, lines = run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert "myapps" not in versions(app) and versions(app)["beta"] == "2.0"
+    assert asked(roots) == ["beta==2.0"]
+    assert lines[-2:] == [
+        "project install: dependencies only ([tool.uv] package = false: the project myapps "
+        "itself is not installed)",
+        "project install: complete (dependencies only, T)",
+    ]
+
+
+def test_a_pylock_alone_installs_its_packages_only(app, wheels, tmp_path):
+    project = tmp_path / "p q"
+    packages.write_pylock(project, wheels, ["alpha==1.0", "beta==2.0"])
+
+    roots, lines = run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert versions(app) == {"hassette": "1.0", "tinydep": "1.0", "alpha": "1.0", "beta": "2.0"}
+    assert asked(roots) == ["alpha==1.0", "beta==2.0"]
+    assert lines == [
+        f"project install: starting ({project / 'pylock.toml'})",
+        f"project install: reading the standard lock {project / 'pylock.toml'}",
+        "project install: installing 2 locked package(s) with constraints",
+        "project install: no pyproject.toml next to pylock.toml: packages only",
+        "project install: complete (T)",
+    ]
+
+
+def test_a_pylock_with_its_project_installs_the_project_too(app, wheels, tmp_path):
+    project = packages.write_project(tmp_path / "p", dependencies=["alpha"])
+    packages.write_pylock(project, wheels, ["alpha==2.0"])
+
+    roots, lines = run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert versions(app)["myapps"] == "0.1.0" and versions(app)["alpha"] == "2.0"
+    assert asked(roots) == ["alpha==2.0", "myapps"]
+    assert lines[-3:] == [
+        "project install: installing the project myapps (no deps)",
+        f"project install: installing the project: {FROM_CACHE}",
+        "project install: complete (T)",
+    ]
