@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -272,6 +273,10 @@ def run_locked(cfg, app) -> tuple[Roots, list[str]]:
     return roots, _lines(stream)
 
 
+def names_of(roots: Roots) -> list[str]:
+    return sorted(requirement.name for requirement in roots.requirements)
+
+
 def asked(roots: Roots) -> list[str]:
     return sorted(str(requirement) for requirement in roots.requirements)
 
@@ -375,3 +380,93 @@ def test_a_pylock_with_its_project_installs_the_project_too(app, wheels, tmp_pat
         f"project install: installing the project: {FROM_CACHE}",
         "project install: complete (T)",
     ]
+
+
+@pytest.fixture
+def setuptools(wheels, build_backends) -> Path:
+    """setuptools among the wheels: uv builds a project without [build-system] with it."""
+    for found in build_backends.glob("setuptools-*.whl"):
+        shutil.copy(found, wheels)
+    return wheels
+
+
+def test_a_flat_project_its_backend_refuses_keeps_its_dependencies_with_one_warning(
+    app, setuptools, tmp_path
+):
+    project = uv_locked(
+        tmp_path / "p", setuptools, tmp_path, dependencies=["beta"], build_system=False
+    )
+    write(project / "second_app.py", "VALUE = 2\n")  # two top-level modules: refused
+
+    roots, lines = run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert "myapps" not in versions(app) and versions(app)["beta"] == "2.0"
+    assert asked(roots) == ["beta==2.0"]
+    warning = next(line for line in lines if line.startswith("warning:"))
+    assert warning.startswith(
+        "warning: project install: the project myapps could not be built (Multiple top-level"
+    )
+    assert lines[-1] == "project install: complete (dependencies only, T)"
+
+
+def test_a_project_with_a_build_system_that_fails_stops_the_start(app, setuptools, tmp_path):
+    project = uv_locked(tmp_path / "p", setuptools, tmp_path, dependencies=["beta"])
+    write(project / "src" / "myapps" / "__init__.py", "")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("uv_build", "no_such_backend"))
+
+    with pytest.raises(StartupError) as caught:
+        run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert caught.value.what.startswith("installing the project")
+    assert "myapps" not in versions(app)
+
+
+def test_a_path_dependency_inside_the_project_installs_from_the_private_copy(
+    app, wheels, tmp_path, monkeypatch
+):
+    project = tmp_path / "p"
+    packages.write_source_tree(packages.Dist("locallib", "0.3"), project / "libs" / "locallib")
+    uv_locked(
+        project,
+        wheels,
+        tmp_path,
+        dependencies=["locallib"],
+        extra='[tool.uv.sources]\nlocallib = { path = "libs/locallib" }',
+    )
+    monkeypatch.chdir(tmp_path)  # uv runs in the copy, not here
+
+    roots, _ = run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert versions(app)["locallib"] == "0.3" and versions(app)["myapps"] == "0.1.0"
+    assert names_of(roots) == ["locallib", "myapps"]
+
+
+def test_a_path_dependency_outside_the_project_stops_before_any_install(app, wheels, tmp_path):
+    project = tmp_path / "p"
+    packages.write_source_tree(packages.Dist("outsidelib", "0.2"), tmp_path / "outside lib")
+    uv_locked(
+        project,
+        wheels,
+        tmp_path,
+        dependencies=["outsidelib"],
+        extra='[tool.uv.sources]\noutsidelib = { path = "../outside lib" }',
+    )
+
+    with pytest.raises(StartupError) as caught:
+        run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert caught.value.failure is Failure.PATH_DEPENDENCY
+    assert "outsidelib" not in versions(app)
+
+
+def test_with_bytecode_wanted_the_locked_installs_leave_it_to_the_check(
+    app, wheels, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("UV_COMPILE_BYTECODE", "1")
+    project = uv_locked(tmp_path / "p", wheels, tmp_path, dependencies=["alpha"])
+
+    run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert versions(app)["alpha"] == "2.0" and versions(app)["myapps"] == "0.1.0"
+    assert list(app.site_packages.rglob("*.pyc")) == []
