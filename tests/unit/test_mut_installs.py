@@ -8,6 +8,7 @@ import io
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from hassette_tasks.installs import (
 )
 from hassette_tasks.wanted import Roots
 from tests.support import packages
+from tests.support.index_server import IndexServer
 from tests.unit.conftest import write
 from tests.unit.test_mut_exact import install, real_app, wheel
 
@@ -236,6 +238,7 @@ def test_with_bytecode_wanted_uv_leaves_it_to_the_check_which_compiles_what_chan
     assert compiled_by_uv == []
     assert list(app.site_packages.rglob("alpha_mod*.pyc"))
     assert _lines(stream) == ["environment check: ok (T, bytecode of 1 file(s))"]
+    assert len(stream.getvalue().splitlines()) == 1  # uv's own words are not echoed
 
 
 def test_a_consistent_environment_passes_the_check_without_bytecode_words(app, wheels):
@@ -244,6 +247,7 @@ def test_a_consistent_environment_passes_the_check_without_bytecode_words(app, w
     check_environment(app, Console(env={}, stream=stream), records.snapshot(app.site_packages))
 
     assert _lines(stream) == ["environment check: ok (T)"]
+    assert len(stream.getvalue().splitlines()) == 1  # uv's own words are not echoed
 
 
 def test_a_package_whose_dependency_is_missing_fails_the_check(app, wheels):
@@ -485,3 +489,50 @@ def test_an_unchanged_project_is_not_rebuilt_and_a_changed_one_is(app, wheels, t
 
     assert again == first
     assert (app.site_packages / "myapps" / "__init__.py").read_text() == "VALUE = 2\n"
+
+
+def test_a_lock_uv_cannot_export_is_an_export_failure_naming_the_project(app, wheels, tmp_path):
+    project = uv_locked(tmp_path / "p", wheels, tmp_path, dependencies=["alpha"])
+    lock = project / "uv.lock"
+    lock.write_text(re.sub(r"(?m)^version = \d+", "version = 99", lock.read_text(), count=1))
+
+    with pytest.raises(StartupError) as caught:
+        run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert caught.value.failure is Failure.EXPORT
+    assert caught.value.what.startswith(f"uv export of {project} failed")
+    assert "alpha" not in versions(app)
+
+
+def test_a_lock_older_than_its_pyproject_is_named_before_any_install(app, wheels, tmp_path):
+    project = uv_locked(tmp_path / "p", wheels, tmp_path, dependencies=["alpha"])
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"alpha"', '"alpha", "beta"'))
+
+    with pytest.raises(StartupError) as caught:
+        run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert caught.value.failure is Failure.EXPORT
+    assert caught.value.what == (
+        f"the lock file {project / 'uv.lock'} is out of date: {pyproject} asks for beta, "
+        "which the lock does not have (pyproject.toml was changed without `uv lock`)."
+    )
+    assert versions(app) == {"hassette": "1.0", "tinydep": "1.0"}
+
+
+def test_a_requirements_install_is_stopped_at_its_own_timeout(app, tmp_path, monkeypatch):
+    file = write(tmp_path / "apps" / "requirements.txt", "alpha\n")
+    for name in ("UV_FIND_LINKS", "UV_NO_INDEX", "UV_OFFLINE", "UV_HTTP_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    cfg = configured(tmp_path, app, requirements_timeout="2", install_timeout="600")
+
+    with IndexServer("hang", lifetime=60) as index:
+        monkeypatch.setenv("UV_INDEX_URL", f"{index.url}/simple")
+        started = time.monotonic()
+        with pytest.raises(StartupError) as caught:
+            run_requirements(cfg, app, [file])
+
+    assert caught.value.failure is Failure.TIMEOUT
+    assert "HASSETTE__REQUIREMENTS_TIMEOUT" in caught.value.todo
+    assert time.monotonic() - started < 30
