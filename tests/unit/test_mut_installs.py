@@ -536,3 +536,44 @@ def test_a_requirements_install_is_stopped_at_its_own_timeout(app, tmp_path, mon
     assert caught.value.failure is Failure.TIMEOUT
     assert "HASSETTE__REQUIREMENTS_TIMEOUT" in caught.value.todo
     assert time.monotonic() - started < 30
+
+
+def test_an_index_of_the_project_that_refuses_us_is_named_with_its_variables(
+    app, tmp_path, monkeypatch
+):
+    """The lock takes secretpkg from the project's explicit index `private-repo` (basic
+    auth): a wrong password is a banner naming that index and its two variables."""
+    for name in ("UV_FIND_LINKS", "UV_NO_INDEX", "UV_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    wheel(tmp_path / "private-wheels", "secretpkg", "1.0")
+    (tmp_path / "no-wheels").mkdir()
+    private = packages.write_simple_index(tmp_path / "private-wheels", tmp_path / "private")
+    public = packages.write_simple_index(tmp_path / "no-wheels", tmp_path / "public")
+    named = {"UV_INDEX_PRIVATE_REPO_USERNAME": "alice", "UV_INDEX_PRIVATE_REPO_PASSWORD": "pw"}
+    with (
+        IndexServer("serve", private.parent, lifetime=60, auth="alice:pw") as index,
+        IndexServer("serve", public.parent, lifetime=60) as default,
+    ):
+        monkeypatch.setenv("UV_INDEX_URL", f"{default.url}/simple")
+        extra = (
+            f'[[tool.uv.index]]\nname = "private-repo"\nurl = "{index.url}/simple"\n'
+            'explicit = true\n\n[tool.uv.sources]\nsecretpkg = { index = "private-repo" }\n'
+        )
+        project = packages.write_project(tmp_path / "p", dependencies=["secretpkg"], extra=extra)
+        env = {k: v for k, v in packages.uv_env().items() if k != "UV_NO_INDEX"}
+        env |= {"UV_INDEX_URL": f"{default.url}/simple", "UV_CACHE_DIR": str(tmp_path / "c")}
+        packages.run_uv(["lock", "--quiet"], env=env | named, cwd=project)
+        monkeypatch.setenv("UV_INDEX_PRIVATE_REPO_USERNAME", "alice")
+        monkeypatch.setenv("UV_INDEX_PRIVATE_REPO_PASSWORD", "wrong")
+
+        with pytest.raises(StartupError) as caught:
+            run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    error = caught.value
+    assert error.failure is Failure.INDEX_AUTH
+    assert error.what.startswith(
+        "installing the locked dependencies: the package index `private-repo`"
+    )
+    assert "set UV_INDEX_PRIVATE_REPO_USERNAME and UV_INDEX_PRIVATE_REPO_PASSWORD" in error.todo
+    assert "secretpkg" not in versions(app)
