@@ -5,9 +5,11 @@ down (the installs themselves, with real uv, are tested through tests/host)."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -489,6 +491,10 @@ def test_an_unchanged_project_is_not_rebuilt_and_a_changed_one_is(app, wheels, t
 
     assert again == first
     assert (app.site_packages / "myapps" / "__init__.py").read_text() == "VALUE = 2\n"
+    # built from the private copy at its stable path, which uv's reuse keys on
+    origin = json.loads((record.parent / "direct_url.json").read_text())["url"]
+    copy = Path(tempfile.gettempdir()) / f"hassette-tasks-{os.getuid()}" / "project"
+    assert origin == copy.as_uri()
 
 
 def test_a_lock_uv_cannot_export_is_an_export_failure_naming_the_project(app, wheels, tmp_path):
