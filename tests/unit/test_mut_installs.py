@@ -263,7 +263,10 @@ def test_a_package_whose_dependency_is_missing_fails_the_check(app, wheels):
     assert error.what == (
         "after the install, some installed packages need versions that are not installed."
     )
-    assert error.todo.startswith("A requirement replaced a package another one depends on.")
+    assert error.todo == (
+        "A requirement replaced a package another one depends on. Read uv's words below, "
+        "then pin a version that fits both (or remove the package) and restart."
+    )
     assert "absentdep" in error.output
 
 
@@ -342,7 +345,11 @@ def test_uv_lock_wins_over_pylock_and_says_so(app, wheels, tmp_path):
 
 def test_a_virtual_project_installs_its_dependencies_only(app, wheels, tmp_path):
     project = uv_locked(
-        tmp_path / "p", wheels, tmp_path, dependencies=["beta"], extra="[tool.uv]\npackage = false\n"
+        tmp_path / "p",
+        wheels,
+        tmp_path,
+        dependencies=["beta"],
+        extra="[tool.uv]\npackage = false\n",
     )
 
     roots, lines = run_locked(configured(tmp_path, app, project_dir=str(project)), app)
@@ -583,3 +590,54 @@ def test_an_index_of_the_project_that_refuses_us_is_named_with_its_variables(
     )
     assert "set UV_INDEX_PRIVATE_REPO_USERNAME and UV_INDEX_PRIVATE_REPO_PASSWORD" in error.todo
     assert "secretpkg" not in versions(app)
+
+
+SETUPTOOLS_PROJECT = """\
+[build-system]
+requires = ["setuptools"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "myapps"
+version = "0.1.0"
+dependencies = ["beta"]
+"""
+
+
+def test_a_project_declaring_its_own_cache_keys_is_built_from_its_folder(app, wheels, tmp_path):
+    project = uv_locked(
+        tmp_path / "p",
+        wheels,
+        tmp_path,
+        dependencies=["beta"],
+        extra='[tool.uv]\ncache-keys = [{ file = "pyproject.toml" }]\n',
+    )
+
+    roots, lines = run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert versions(app)["myapps"] == "0.1.0" and versions(app)["beta"] == "2.0"
+    assert asked(roots) == ["beta==2.0", "myapps"]
+    assert lines[-2:] == [
+        "project install: installing the project myapps (no deps)",
+        "project install: complete (T)",
+    ]
+
+
+def test_a_project_build_is_stopped_at_the_install_timeout(app, setuptools, tmp_path):
+    project = tmp_path / "p"
+    write(project / "myapps.py", "VALUE = 1\n")
+    write(
+        project / "setup.py", "import time\ntime.sleep(40)\nfrom setuptools import setup\nsetup()\n"
+    )
+    write(project / "pyproject.toml", SETUPTOOLS_PROJECT)
+    packages.lock_project(
+        project, [setuptools], env=packages.uv_env({"UV_CACHE_DIR": str(tmp_path / "c")})
+    )
+    cfg = configured(tmp_path, app, project_dir=str(project), install_timeout="8")
+
+    with pytest.raises(StartupError) as caught:
+        run_locked(cfg, app)
+
+    assert caught.value.failure is Failure.TIMEOUT
+    assert caught.value.what == "installing the project timed out after 8s and was stopped."
+    assert versions(app)["beta"] == "2.0" and "myapps" not in versions(app)
