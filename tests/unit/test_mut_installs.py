@@ -641,3 +641,28 @@ def test_a_project_build_is_stopped_at_the_install_timeout(app, setuptools, tmp_
     assert caught.value.failure is Failure.TIMEOUT
     assert caught.value.what == "installing the project timed out after 8s and was stopped."
     assert versions(app)["beta"] == "2.0" and "myapps" not in versions(app)
+
+
+def test_a_project_without_a_name_next_to_a_pylock_is_built_from_its_folder(
+    app, setuptools, tmp_path
+):
+    """No [project] table (setup.py names it): said by its folder, built from its path,
+    and nothing of it asked for by name."""
+    project = tmp_path / "legacy project"
+    packages.write_pylock(project, setuptools, ["beta==1.0"])
+    write(project / "legacyapp.py", "VALUE = 1\n")
+    write(
+        project / "setup.py",
+        "from setuptools import setup\n"
+        "setup(name='legacyapp', version='0.2', py_modules=['legacyapp'])\n",
+    )
+    write(project / "pyproject.toml", SETUPTOOLS_PROJECT.split("[project]")[0])
+
+    roots, lines = run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+
+    assert versions(app)["legacyapp"] == "0.2" and versions(app)["beta"] == "1.0"
+    assert asked(roots) == ["beta==1.0"]
+    assert lines[-2:] == [
+        f"project install: installing the project {project} (no deps)",
+        "project install: complete (T)",
+    ]
