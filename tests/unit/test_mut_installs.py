@@ -666,3 +666,23 @@ def test_a_project_without_a_name_next_to_a_pylock_is_built_from_its_folder(
         f"project install: installing the project {project} (no deps)",
         "project install: complete (T)",
     ]
+
+
+def test_the_locked_dependencies_are_stopped_at_the_install_timeout(
+    app, wheels, tmp_path, monkeypatch
+):
+    project = uv_locked(tmp_path / "p", wheels, tmp_path, dependencies=["alpha"])
+    for name in ("UV_FIND_LINKS", "UV_NO_INDEX", "UV_OFFLINE", "UV_HTTP_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    cfg = configured(tmp_path, app, project_dir=str(project), install_timeout="3")
+
+    with IndexServer("hang", lifetime=60) as index:
+        monkeypatch.setenv("UV_INDEX_URL", f"{index.url}/simple")
+        with pytest.raises(StartupError) as caught:
+            run_locked(cfg, app)
+
+    assert caught.value.failure is Failure.TIMEOUT
+    assert caught.value.what.startswith(
+        "installing the locked dependencies timed out after 3s and was stopped."
+    )
+    assert "alpha" not in versions(app)
