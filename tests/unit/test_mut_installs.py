@@ -509,11 +509,20 @@ def test_a_lock_uv_cannot_export_is_an_export_failure_naming_the_project(app, wh
     lock = project / "uv.lock"
     lock.write_text(re.sub(r"(?m)^version = \d+", "version = 99", lock.read_text(), count=1))
 
+    stream = io.StringIO()
+
     with pytest.raises(StartupError) as caught:
-        run_locked(configured(tmp_path, app, project_dir=str(project)), app)
+        install_locked(
+            configured(tmp_path, app, project_dir=str(project)),
+            Console(env={}, stream=stream),
+            app,
+        )
 
     assert caught.value.failure is Failure.EXPORT
     assert caught.value.what.startswith(f"uv export of {project} failed")
+    # uv's own words reach the log as it says them
+    said = [line for line in stream.getvalue().splitlines() if line.startswith("    ")]
+    assert any("uv.lock" in line for line in said), stream.getvalue()
     assert "alpha" not in versions(app)
 
 
