@@ -9,8 +9,12 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,7 +34,6 @@ from hassette_tasks.installs import (
 )
 from hassette_tasks.wanted import Roots
 from tests.support import packages
-from tests.support.index_server import IndexServer
 from tests.unit.conftest import write
 from tests.unit.test_mut_exact import install, real_app, wheel
 
@@ -138,6 +141,24 @@ def configured(tmp_path: Path, app: AppEnvironment, constraints: str | None = ""
 
 def versions(app: AppEnvironment) -> dict[str, str]:
     return {name: dist.version for name, dist in installed(app.site_packages).items()}
+
+
+@contextmanager
+def served(mode: str, *options: str) -> Iterator[str]:
+    """A local index (tests/support/index_server.py) in a process of its own, its URL: uv
+    is forked from this process, which must not hold the server's threads meanwhile."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.index_server", mode, "--lifetime", "60", *options],
+        cwd=Path(__file__).parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        yield server.stdout.readline().split("listening on ", 1)[1].strip()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def run_requirements(cfg, app, files) -> list[str]:
@@ -549,8 +570,8 @@ def test_a_requirements_install_is_stopped_at_its_own_timeout(app, tmp_path, mon
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
     cfg = configured(tmp_path, app, requirements_timeout="2", install_timeout="600")
 
-    with IndexServer("hang", lifetime=60) as index:
-        monkeypatch.setenv("UV_INDEX_URL", f"{index.url}/simple")
+    with served("hang") as url:
+        monkeypatch.setenv("UV_INDEX_URL", f"{url}/simple")
         started = time.monotonic()
         with pytest.raises(StartupError) as caught:
             run_requirements(cfg, app, [file])
@@ -574,17 +595,17 @@ def test_an_index_of_the_project_that_refuses_us_is_named_with_its_variables(
     public = packages.write_simple_index(tmp_path / "no-wheels", tmp_path / "public")
     named = {"UV_INDEX_PRIVATE_REPO_USERNAME": "alice", "UV_INDEX_PRIVATE_REPO_PASSWORD": "pw"}
     with (
-        IndexServer("serve", private.parent, lifetime=60, auth="alice:pw") as index,
-        IndexServer("serve", public.parent, lifetime=60) as default,
+        served("serve", "--root", str(private.parent), "--auth", "alice:pw") as index,
+        served("serve", "--root", str(public.parent)) as default,
     ):
-        monkeypatch.setenv("UV_INDEX_URL", f"{default.url}/simple")
+        monkeypatch.setenv("UV_INDEX_URL", f"{default}/simple")
         extra = (
-            f'[[tool.uv.index]]\nname = "private-repo"\nurl = "{index.url}/simple"\n'
+            f'[[tool.uv.index]]\nname = "private-repo"\nurl = "{index}/simple"\n'
             'explicit = true\n\n[tool.uv.sources]\nsecretpkg = { index = "private-repo" }\n'
         )
         project = packages.write_project(tmp_path / "p", dependencies=["secretpkg"], extra=extra)
         env = {k: v for k, v in packages.uv_env().items() if k != "UV_NO_INDEX"}
-        env |= {"UV_INDEX_URL": f"{default.url}/simple", "UV_CACHE_DIR": str(tmp_path / "c")}
+        env |= {"UV_INDEX_URL": f"{default}/simple", "UV_CACHE_DIR": str(tmp_path / "c")}
         packages.run_uv(["lock", "--quiet"], env=env | named, cwd=project)
         monkeypatch.setenv("UV_INDEX_PRIVATE_REPO_USERNAME", "alice")
         monkeypatch.setenv("UV_INDEX_PRIVATE_REPO_PASSWORD", "wrong")
@@ -685,8 +706,8 @@ def test_the_locked_dependencies_are_stopped_at_the_install_timeout(
         monkeypatch.delenv(name, raising=False)
     cfg = configured(tmp_path, app, project_dir=str(project), install_timeout="3")
 
-    with IndexServer("hang", lifetime=60) as index:
-        monkeypatch.setenv("UV_INDEX_URL", f"{index.url}/simple")
+    with served("hang") as url:
+        monkeypatch.setenv("UV_INDEX_URL", f"{url}/simple")
         with pytest.raises(StartupError) as caught:
             run_locked(cfg, app)
 
