@@ -332,6 +332,9 @@ def mutate(session: nox.Session) -> None:
     # a private TMPDIR: a mutant that drops a folder argument falls back to the temporary
     # folder, where it could remove a real start's work folders
     with tempfile.TemporaryDirectory(prefix="hassette-tasks-mutate-") as scratch:
+        # traversable, not listable: tests that drop to another uid (uid 65534) in a forked
+        # child reach their folders in it by name
+        Path(scratch).chmod(0o711)
         session.run(
             "mutmut",
             "run",
