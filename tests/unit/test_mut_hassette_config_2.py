@@ -21,6 +21,7 @@ def toml_read(*args: str) -> Path:
 def test_a_short_option_with_its_value_attached_is_read():
     assert toml_read("-cmine.toml") == CWD / "mine.toml"
     assert toml_read("-c=mine.toml") == CWD / "mine.toml"
+    assert toml_read("-cXY.toml") == CWD / "XY.toml"  # only a leading `=` is the option's
     assert hc.locations(CONFIG, ["-emy.env"], cwd=CWD).env_file == CWD / "my.env"
 
 
