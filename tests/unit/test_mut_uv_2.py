@@ -1,0 +1,32 @@
+"""uv: a timed-out uv's words kept whole, and uv's environment built without a VIRTUAL_ENV to
+drop (tests found by the mutants of uv.py the last session left unchecked; test_mut_uv.py
+holds the first ones)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hassette_tasks import uv
+from hassette_tasks.errors import Failure
+from hassette_tasks.settings import Timeout
+from tests.unit.test_mut_uv import console, stand_in
+
+
+def test_a_timed_out_uv_keeps_every_line_it_said_for_the_banner(tmp_path, monkeypatch):
+    stand_in(tmp_path, monkeypatch, "echo Resolved\necho Downloading >&2\nexec sleep 300\n")
+
+    with pytest.raises(uv.UvFailed) as failed:
+        uv.run(["x"], console()[0], timeout=Timeout("HASSETTE__INSTALL_TIMEOUT", "1"))
+
+    assert failed.value.classify() is Failure.TIMEOUT
+    assert failed.value.output == "Resolved\nDownloading\n"
+
+
+def test_uvs_environment_without_a_virtual_env_to_drop(monkeypatch):
+    # the image's boot runs outside any virtualenv: nothing to drop is not an error
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.setenv("MARK", "kept")
+
+    env = uv.environment()
+
+    assert "VIRTUAL_ENV" not in env and env["MARK"] == "kept"
