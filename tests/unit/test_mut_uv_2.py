@@ -30,3 +30,13 @@ def test_uvs_environment_without_a_virtual_env_to_drop(monkeypatch):
     env = uv.environment()
 
     assert "VIRTUAL_ENV" not in env and env["MARK"] == "kept"
+
+
+def test_a_failed_uv_keeps_every_line_it_said_for_the_banner(tmp_path, monkeypatch):
+    stand_in(tmp_path, monkeypatch, "echo Resolved\necho 'error: no solution' >&2\nexit 1\n")
+
+    with pytest.raises(uv.UvFailed) as failed:
+        uv.run(["x"], console()[0])
+
+    assert failed.value.exit_code == 1
+    assert failed.value.output == "Resolved\nerror: no solution\n"
