@@ -27,9 +27,7 @@ def answer_while(seen: list) -> None:
     seen.append(health._state.answer())
 
 
-def test_a_changed_locked_project_is_installed_and_named_in_the_health_answer(
-    cfg, monkeypatch
-):
+def test_a_changed_locked_project_is_installed_and_named_in_the_health_answer(cfg, monkeypatch):
     project(cfg, "uv.lock", pyproject=PLAIN)
     run = Run(cfg)
     seen: list = []
@@ -44,9 +42,8 @@ def test_a_changed_locked_project_is_installed_and_named_in_the_health_answer(
 
     ProjectInstall(cfg, ProjectKind.LOCKED, up_to_date=False).run(run.ctx)
 
-    assert seen == [
-        (200, {"status": "live", "phase": "installing the locked project", "by": "hassette-tasks boot"})
-    ]
+    live = {"status": "live", "phase": "installing the locked project", "by": "hassette-tasks boot"}
+    assert seen == [(200, live)]
     assert run.ctx.installs.installed  # the environment check runs after it
     assert run.ctx.installs.locked is asked_for  # the exact environment keeps it
 
@@ -74,9 +71,7 @@ def test_changed_requirements_are_installed_and_named_in_the_health_answer(
     assert run.ctx.installs.files == files
 
 
-def test_no_requirements_file_found_installs_nothing_after_a_project_that_did_not(
-    cfg, monkeypatch
-):
+def test_no_requirements_file_found_installs_nothing_after_a_project_that_did_not(cfg, monkeypatch):
     monkeypatch.setattr(installs, "install_requirements", lambda *args: None)
     run = Run(cfg)
 
