@@ -4,6 +4,8 @@ holds the first ones)."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from hassette_tasks import uv
@@ -40,3 +42,16 @@ def test_a_failed_uv_keeps_every_line_it_said_for_the_banner(tmp_path, monkeypat
 
     assert failed.value.exit_code == 1
     assert failed.value.output == "Resolved\nerror: no solution\n"
+
+
+def test_a_failed_uv_leaves_no_exception_in_a_background_thread(tmp_path, monkeypatch):
+    # a thread's uncaught exception is printed as a traceback in the start-up log, beside
+    # the banner that already says what failed
+    stand_in(tmp_path, monkeypatch, "echo 'error: no solution' >&2\nexit 1\n")
+    uncaught: list = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+
+    with pytest.raises(uv.UvFailed):
+        uv.run(["x"], console()[0])
+
+    assert uncaught == []
