@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from packaging.markers import Marker
+from packaging.markers import Marker, UndefinedEnvironmentName
 
 from hassette_tasks.errors import Failure, StartupError
 from hassette_tasks.project import PYLOCK
@@ -72,7 +72,9 @@ def _selected(package: dict[str, Any], environment: dict[str, str], groups: froz
     context = environment | {"extras": frozenset(), "dependency_groups": groups}
     try:
         return Marker(str(written)).evaluate(context, context="lock_file")
-    except ValueError as error:  # InvalidMarker, and comparisons a marker cannot make
+    # InvalidMarker, comparisons a marker cannot make, and a variable a lock file's marker
+    # has not (`extra`: a KeyError, not a ValueError)
+    except (ValueError, UndefinedEnvironmentName) as error:
         raise ValueError(f"marker {written!r}: {error}") from None
 
 
@@ -157,7 +159,7 @@ def check_environment(lock: dict[str, Any], environment: dict[str, str], path: P
     if environments:
         try:
             fits = any(Marker(marker).evaluate(environment) for marker in environments)
-        except ValueError as error:  # InvalidMarker, and comparisons a marker cannot make
+        except (ValueError, UndefinedEnvironmentName) as error:  # as in _selected
             raise PylockError(path, f"environments: {error}") from None
         if not fits:
             raise PylockError(path, "none of its `environments` is this container's")

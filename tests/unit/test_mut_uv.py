@@ -124,7 +124,9 @@ def test_unwritable_cache_reads_the_process_environment_by_default(not_a_folder,
 
 def test_an_unwritable_cache_means_installing_without_one(not_a_folder, monkeypatch):
     monkeypatch.setenv("UV_CACHE_DIR", str(not_a_folder))
-    monkeypatch.delenv("UV_NO_CACHE", raising=False)
+    # set (empty: unset to uv), not deleted: monkeypatch then also undoes the fall-back's own
+    # UV_NO_CACHE=1, which otherwise leaks into every later test's uv (a prune without a cache)
+    monkeypatch.setenv("UV_NO_CACHE", "")
     shown, stream = console()
 
     assert uv.use_cache_or_fall_back(shown) is False
