@@ -123,7 +123,8 @@ def stray_temp_files(venv: Path, site: Path, owned: set[str]) -> list[Path]:
 
 def leftover_workdirs(tmpdir: Path | None = None, uid: int | None = None) -> list[Path]:
     """Private work folders of earlier starts: `hassette-tasks-*` folders (never symlinks)
-    in the temporary folder, owned by this uid, holding the marker boot puts in each."""
+    in the temporary folder, owned by this uid, holding the marker boot puts in each, and
+    not in use by a running start."""
     folder = Path(tmpdir or tempfile.gettempdir())
     owner = os.getuid() if uid is None else uid
     found = []
@@ -139,16 +140,24 @@ def leftover_workdirs(tmpdir: Path | None = None, uid: int | None = None) -> lis
         except OSError:
             continue
         ours = stat.S_ISDIR(info.st_mode) and info.st_uid == owner
-        if ours and workdir.is_marked(Path(entry.path)):
+        if ours and workdir.is_marked(Path(entry.path)) and not _in_use(Path(entry.path)):
             found.append(Path(entry.path))
     return sorted(found)
+
+
+def _in_use(folder: Path) -> bool:
+    """A running start works in FOLDER (it holds its lock)."""
+    with workdir.locked(folder) as free:
+        return not free
 
 
 def remove_leftover_workdirs(tmpdir: Path | None = None) -> list[Path]:
     """Remove them; shutil.rmtree never follows a symlink inside them."""
     removed = []
     for path in leftover_workdirs(tmpdir):
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(path)
-            removed.append(path)
+        # held while removing: a start that tries to claim it meanwhile takes another
+        with workdir.locked(path) as free, contextlib.suppress(FileNotFoundError):
+            if free:
+                shutil.rmtree(path)
+                removed.append(path)
     return removed

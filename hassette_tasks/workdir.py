@@ -8,7 +8,9 @@ it cannot be claimed (someone else's, or another start of this user working in i
 new random private folder serves, as it always did: slower, never less safe.
 
 Every folder made here holds a marker file: the repair after a failed start removes
-only folders with it, never a user's own `hassette-tasks-*` folder (a checkout in /tmp).
+only folders with it, never a user's own `hassette-tasks-*` folder (a checkout in /tmp),
+and every one is locked while in use: the repair never removes a running start's folder
+(another venv's start on the same host).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def private_workdir(prefix: str) -> Iterator[Path]:
     if claimed is None:
         with tempfile.TemporaryDirectory(prefix=prefix) as temporary:
             mark(Path(temporary))
-            yield Path(temporary)
+            with locked(Path(temporary)):  # a repair run meanwhile leaves it alone
+                yield Path(temporary)
         return
     folder, handle = claimed
     try:
@@ -95,6 +98,26 @@ def claim(folder: Path) -> tuple[Path, int] | None:
             return None
         return folder, handle
     return None
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[bool]:
+    """FOLDER's lock held for the block: True, or False when a running start holds it
+    (a folder that cannot be opened is no running start's: True)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(handle)
 
 
 def mark(folder: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
-from hassette_tasks import workdir
+from hassette_tasks import leftovers, workdir
+from hassette_tasks.util import TEMP_PREFIX
 
 
 def test_claimed_folder_is_private_and_removed_after_use(tmp_path, monkeypatch):
@@ -68,3 +69,37 @@ def test_a_claimed_folder_is_marked_and_emptied_of_what_a_killed_start_left(tmp_
     assert claimed is not None
     os.close(claimed[1])
     assert [entry.name for entry in folder.iterdir()] == [workdir.MARK_NAME]
+
+
+def test_a_repair_never_removes_a_running_starts_folders(tmp_path, monkeypatch):
+    """Another venv's start on the same host works in TMPDIR while this one repairs: its
+    claimed folder and its random fallback are locked, so the repair leaves both."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(workdir.tempfile, "tempdir", None)
+    killed = tmp_path / f"{TEMP_PREFIX}killed"
+    killed.mkdir()
+    workdir.mark(killed)  # what a killed start left: nobody holds its lock
+
+    with (
+        workdir.private_workdir(TEMP_PREFIX) as first,
+        workdir.private_workdir(TEMP_PREFIX) as second,
+    ):
+        (first / "in use").write_text("")
+        (second / "in use").write_text("")
+        assert leftovers.leftover_workdirs(tmp_path) == [killed]
+
+        assert leftovers.remove_leftover_workdirs(tmp_path) == [killed]
+
+        assert (first / "in use").exists() and (second / "in use").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_locked_meanwhile_is_not_removed(tmp_path):
+    folder = tmp_path / f"{TEMP_PREFIX}x"
+    folder.mkdir()
+    workdir.mark(folder)
+    with workdir.locked(folder) as free:
+        assert free
+        assert leftovers.remove_leftover_workdirs(tmp_path) == []
+    assert folder.exists()
+    assert leftovers.remove_leftover_workdirs(tmp_path) == [folder]
