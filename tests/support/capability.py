@@ -5,32 +5,38 @@ Pythons, so nothing is left untested in a full run."""
 
 from __future__ import annotations
 
+import ctypes
 import functools
+import os
 import socket
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
-# unshare(CLONE_NEWNS), then the mounts a test makes: a private tree, a read-only tmpfs
-_MOUNT_PROBE = """
-import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-folder = sys.argv[1]
-for step in (
-    lambda: libc.unshare(0x00020000),
-    lambda: libc.mount(b"none", b"/", None, 16384 | 262144, None),
-    lambda: libc.mount(b"tmpfs", os.fsencode(folder), b"tmpfs", 1, None),
-):
-    if step() != 0:
-        sys.exit(os.strerror(ctypes.get_errno()))
-"""
+
+def mount_read_only_tmpfs(folder: Path) -> None:
+    """FOLDER covered by an empty read-only tmpfs, in a mount namespace of this process's
+    own (nothing of it is seen outside it): for a forked child or a probe, never pytest."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    new_user = 0 if os.geteuid() == 0 else 0x10000000  # CLONE_NEWUSER: mount rights
+    steps = [
+        lambda: libc.unshare(0x00020000 | new_user),  # CLONE_NEWNS
+        # MS_REC | MS_PRIVATE: the mount below never propagates to the host
+        lambda: libc.mount(b"none", b"/", None, 16384 | 262144, None),
+        lambda: libc.mount(b"tmpfs", os.fsencode(folder), b"tmpfs", 1, None),  # MS_RDONLY
+    ]
+    for step in steps:
+        if step() != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno))
 
 
 @functools.cache
 def mount_refused() -> str | None:
     """Why this process's user cannot mount a tmpfs in a namespace of its own, or None."""
-    with tempfile.TemporaryDirectory() as folder:
-        argv = [sys.executable, "-c", _MOUNT_PROBE, folder]
+    with tempfile.TemporaryDirectory() as folder:  # this file as a script: the probe
+        argv = [sys.executable, __file__, folder]
         probe = subprocess.run(argv, capture_output=True, text=True, check=False)
     if probe.returncode == 0:
         return None
@@ -46,3 +52,10 @@ def ipv6_refused() -> str | None:
     except OSError as error:
         return f"no IPv6 loopback here ({error.strerror})"
     return None
+
+
+if __name__ == "__main__":
+    try:
+        mount_read_only_tmpfs(Path(sys.argv[1]))
+    except OSError as error:
+        sys.exit(error.strerror)

@@ -5,7 +5,6 @@ Python's folder."""
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
@@ -24,7 +23,7 @@ from hassette_tasks.environment import (
     site_packages,
 )
 from hassette_tasks.errors import StartupError
-from tests.support.capability import mount_refused
+from tests.support.capability import mount_read_only_tmpfs, mount_refused
 from tests.unit.conftest import make_venv, write
 
 
@@ -199,26 +198,6 @@ def test_a_venv_without_site_packages_is_hassette_not_installed(fake_venv):
     assert caught.value.what == f"hassette is not installed in {venv}."
 
 
-def _mounted_read_only(folder: Path):
-    """PREPARE for _in_a_child: FOLDER covered by an empty read-only tmpfs, in a mount
-    namespace of the child's own (nothing of it is seen outside the child)."""
-
-    def prepare() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        new_user = 0 if os.geteuid() == 0 else 0x10000000  # CLONE_NEWUSER: mount rights
-        steps = [
-            lambda: libc.unshare(0x00020000 | new_user),  # CLONE_NEWNS
-            # MS_REC | MS_PRIVATE: the mount below never propagates to the host
-            lambda: libc.mount(b"none", b"/", None, 16384 | 262144, None),
-            lambda: libc.mount(b"tmpfs", os.fsencode(folder), b"tmpfs", 1, None),  # MS_RDONLY
-        ]
-        for step in steps:
-            if step() != 0:
-                raise OSError(ctypes.get_errno(), "cannot mount a read-only file system")
-
-    return prepare
-
-
 def test_a_venv_on_a_read_only_file_system_says_so(fake_venv):
     # docker run --read-only: this user could write the folder, the file system cannot
     if refused := mount_refused():
@@ -226,7 +205,7 @@ def test_a_venv_on_a_read_only_file_system_says_so(fake_venv):
     venv = fake_venv()
     app = inspect(venv)
 
-    _, error = _in_a_child(app, _mounted_read_only(app.site_packages))
+    _, error = _in_a_child(app, lambda: mount_read_only_tmpfs(app.site_packages))
 
     assert error is not None and error["failure"] == "NOT_WRITABLE"
     assert error["what"] == (
